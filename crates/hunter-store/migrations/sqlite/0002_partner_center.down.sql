@@ -1,0 +1,2 @@
+DROP TABLE partner_center_sync_runs;
+DROP TABLE partner_center_referrals;
