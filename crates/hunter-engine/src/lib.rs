@@ -1,0 +1,7 @@
+//! The application layer shared by the `hunter` CLI and (later) its server: settings, the scan
+//! pipeline and file ingestion. It wires the pure core to the probe and the store.
+
+pub mod config;
+pub mod import;
+pub mod rules;
+pub mod scan;

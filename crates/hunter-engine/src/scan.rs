@@ -1,0 +1,149 @@
+//! The scan pipeline: domain → probe → analysis → score → (batched) store.
+//! The path reads straight through `scan_domain`; `scan_many` adds bounded concurrency and one
+//! writer task that saves results in batches, one transaction each.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use hunter_core::model::{PartnerContext, ScanStatus, Score, Signals};
+use hunter_core::rules::Rules;
+use hunter_core::{Domain, analysis, score};
+use hunter_probe::{ProbeConfig, Prober};
+use hunter_store::{ScanRecord, Store, StoreError};
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+
+/// Results saved per transaction at most.
+const WRITE_BATCH: usize = 500;
+
+/// What one input's scan produced: the CLI line, the job result, the stored row.
+#[derive(Debug, Clone)]
+pub struct ScanOutcome {
+    pub signals: Signals,
+    pub score: Score,
+    /// RFC 3339 UTC time the scan finished.
+    pub scanned_at: String,
+}
+
+/// Everything a scan needs, built once and shared.
+pub struct Scanner {
+    prober: Prober,
+    rules: Arc<Rules>,
+    concurrency: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("the DNS resolver could not be set up: {0}")]
+    Probe(#[from] hunter_probe::ProbeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the result writer stopped unexpectedly")]
+    WriterStopped,
+}
+
+impl Scanner {
+    pub fn new(config: &Config, rules: Arc<Rules>) -> Result<Scanner, ScanError> {
+        let probe = ProbeConfig {
+            servers: config.dns_servers.clone(),
+            query_timeout: config.dns_timeout,
+            deadline: config.scan_deadline,
+            tenant_discovery: config
+                .tenant_discovery_enabled
+                .then(|| config.partner_center.authority_url.clone()),
+            ..ProbeConfig::default()
+        };
+        Ok(Scanner {
+            prober: Prober::new(&probe)?,
+            rules,
+            concurrency: config.scan_concurrency,
+        })
+    }
+
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+}
+
+/// Scans and scores one domain. Never fails: DNS trouble shows in `scan_status`.
+pub async fn scan_domain(scanner: &Scanner, domain: &Domain) -> ScanOutcome {
+    let raw = scanner.prober.probe(domain).await;
+    let signals = analysis::analyze(domain, &raw);
+    let score = score::score(&signals, &PartnerContext::default(), &scanner.rules);
+    ScanOutcome {
+        signals,
+        score,
+        scanned_at: now(),
+    }
+}
+
+/// The outcome for an input that did not normalize: nothing is queried or stored.
+pub fn invalid_outcome(input: &str, rules: &Rules) -> ScanOutcome {
+    let signals = Signals::empty(input.trim(), ScanStatus::Invalid);
+    let score = score::score(&signals, &PartnerContext::default(), rules);
+    ScanOutcome {
+        signals,
+        score,
+        scanned_at: now(),
+    }
+}
+
+/// Scans `domains` with at most `HUNTER_SCAN_CONCURRENCY` at once, saving each result when a
+/// store is given, and calls `on_result(index, outcome)` as results arrive (in any order).
+pub async fn scan_many(
+    scanner: &Scanner,
+    store: Option<&Store>,
+    domains: &[Domain],
+    job_id: Option<&str>,
+    mut on_result: impl FnMut(usize, &ScanOutcome),
+) -> Result<(), ScanError> {
+    let (tx, writer) = match store {
+        Some(store) => {
+            let (tx, rx) = mpsc::channel(WRITE_BATCH * 2);
+            (
+                Some(tx),
+                Some(tokio::spawn(write_batches(store.clone(), rx))),
+            )
+        }
+        None => (None, None),
+    };
+    let mut results = futures::stream::iter(domains.iter().enumerate())
+        .map(|(i, d)| async move { (i, scan_domain(scanner, d).await) })
+        .buffer_unordered(scanner.concurrency);
+    while let Some((i, outcome)) = results.next().await {
+        on_result(i, &outcome);
+        if let Some(tx) = &tx {
+            let record = ScanRecord {
+                signals: outcome.signals,
+                score: outcome.score,
+                company_name: None,
+                job_id: job_id.map(str::to_owned),
+                scanned_at: outcome.scanned_at,
+            };
+            if tx.send(record).await.is_err() {
+                // The writer stopped on an error; it is reported below.
+                break;
+            }
+        }
+    }
+    drop(tx);
+    if let Some(writer) = writer {
+        writer.await.map_err(|_| ScanError::WriterStopped)??;
+    }
+    Ok(())
+}
+
+/// The single writer: takes what has queued up (up to a batch) and saves it in one transaction.
+async fn write_batches(store: Store, mut rx: mpsc::Receiver<ScanRecord>) -> Result<(), StoreError> {
+    let mut batch = Vec::with_capacity(WRITE_BATCH);
+    while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
+        store.save_scans(&batch).await?;
+        batch.clear();
+    }
+    Ok(())
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,297 @@
+//! `hunter`: the one binary (`contract.md` §1). This file is only the command line: parsing,
+//! wiring settings to the engine, and printing. Errors end as one sentence on stderr.
+
+mod output;
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use hunter_core::Domain;
+use hunter_engine::config::{Config, Environment};
+use hunter_engine::import::{self, Detection};
+use hunter_engine::rules::load_rules;
+use hunter_engine::scan::{self, ScanOutcome, Scanner};
+use hunter_store::{DownSteps, NewInput, Source, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "hunter",
+    version,
+    about = "Lead intelligence from public DNS: mail provider, security signals, readiness score and CSP priority for company domains."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan and score domains (also URLs or email addresses) and print one result per input.
+    Scan(ScanArgs),
+    /// Import companies from a CSV or XLSX file, optionally scanning them.
+    Import(ImportArgs),
+    /// Apply, revert or list database schema migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Domains, websites or email addresses.
+    #[arg(required = true, value_name = "DOMAIN")]
+    domains: Vec<String>,
+    /// Print one JSON object per line (the lead fields) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Do not write results to the database.
+    #[arg(long)]
+    no_store: bool,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// A CSV (UTF-8 or Windows-1254, comma or semicolon) or XLSX file with a header row.
+    file: PathBuf,
+    /// Scan the imported domains after importing them.
+    #[arg(long)]
+    scan: bool,
+    /// Guess the company and website columns from headers (also Turkish ones) and cell contents.
+    #[arg(long)]
+    auto_detect: bool,
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert migrations: the last one by default.
+    Down {
+        /// How many migrations to revert.
+        #[arg(long, value_name = "N", conflicts_with = "all")]
+        steps: Option<usize>,
+        /// Revert every migration (drops all of Hunter's tables).
+        #[arg(long)]
+        all: bool,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("the async runtime could not start: {e}")),
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.environment {
+        Environment::Production => builder.json().flatten_event(true).init(),
+        Environment::Development => builder.init(),
+    }
+}
+
+/// Any error of a command, shown as its message.
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+async fn run(command: Command, config: Config) -> CliResult {
+    match command {
+        Command::Scan(args) => run_scan(args, &config).await,
+        Command::Import(args) => run_import(args, &config).await,
+        Command::Migrate { action } => run_migrate(action, &config).await,
+    }
+}
+
+async fn open_store(config: &Config) -> Result<Store, hunter_store::StoreError> {
+    let store = Store::connect(&config.database_url).await?;
+    let applied = store.migrate_up().await?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied database migrations");
+    }
+    Ok(store)
+}
+
+fn scanner(config: &Config) -> Result<Scanner, Box<dyn std::error::Error>> {
+    let rules = load_rules(config.rules_path.as_deref())?;
+    Ok(Scanner::new(config, Arc::new(rules))?)
+}
+
+async fn run_scan(args: ScanArgs, config: &Config) -> CliResult {
+    let scanner = scanner(config)?;
+    let store = match args.no_store {
+        true => None,
+        false => Some(open_store(config).await?),
+    };
+
+    // Each distinct domain is scanned once; every input still gets its own line.
+    let parsed: Vec<Result<Domain, _>> = args.domains.iter().map(|d| Domain::parse(d)).collect();
+    let mut unique: Vec<Domain> = Vec::new();
+    let mut index_of: HashMap<Domain, usize> = HashMap::new();
+    for domain in parsed.iter().flatten() {
+        index_of.entry(domain.clone()).or_insert_with(|| {
+            unique.push(domain.clone());
+            unique.len() - 1
+        });
+    }
+    if let Some(store) = &store {
+        let inputs: Vec<NewInput> = unique
+            .iter()
+            .map(|d| NewInput {
+                source: Source::Domain,
+                source_ref: None,
+                domain: d.as_str().to_owned(),
+                company_name: None,
+                email: None,
+                website: None,
+                payload: serde_json::json!({ "via": "cli" }),
+            })
+            .collect();
+        store.ingest(&inputs).await?;
+    }
+
+    let format = match args.json {
+        true => output::Format::Json,
+        false => output::Format::Table,
+    };
+    let mut printer = output::Printer::new(format);
+    let invalid: Vec<Option<ScanOutcome>> = parsed
+        .iter()
+        .zip(&args.domains)
+        .map(|(p, input)| {
+            p.is_err()
+                .then(|| scan::invalid_outcome(input, scanner.rules()))
+        })
+        .collect();
+    let mut done: Vec<Option<ScanOutcome>> = vec![None; unique.len()];
+    let mut next = 0;
+    let mut print_ready = |done: &[Option<ScanOutcome>]| {
+        while next < parsed.len() {
+            let outcome = match &parsed[next] {
+                Err(_) => invalid[next].as_ref(),
+                Ok(d) => done[index_of[d]].as_ref(),
+            };
+            let Some(outcome) = outcome else { break };
+            printer.print(&args.domains[next], outcome);
+            next += 1;
+        }
+    };
+    print_ready(&done);
+    scan::scan_many(&scanner, store.as_ref(), &unique, None, |i, outcome| {
+        done[i] = Some(outcome.clone());
+        print_ready(&done);
+    })
+    .await?;
+    Ok(())
+}
+
+async fn run_import(args: ImportArgs, config: &Config) -> CliResult {
+    // Settings and rules are checked before any row is written.
+    let scanner = match args.scan {
+        true => Some(scanner(config)?),
+        false => None,
+    };
+    let store = open_store(config).await?;
+    let detection = match args.auto_detect {
+        true => Detection::Auto,
+        false => Detection::Exact,
+    };
+    let bar = progress_bar("importing");
+    let report = import::import_file(&store, &args.file, detection, |p| {
+        if let Some(bar) = &bar {
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+        }
+    })
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report =
+        report.map_err(|e| format!("{} could not be imported: {e}", args.file.display()))?;
+    output::print_import_report(&args.file, &report);
+
+    if let Some(scanner) = scanner {
+        let domains: Vec<Domain> = report
+            .domains
+            .iter()
+            .filter_map(|d| Domain::parse(d).ok())
+            .collect();
+        let bar = progress_bar("scanning");
+        if let Some(bar) = &bar {
+            bar.set_length(domains.len() as u64);
+        }
+        let mut tally = output::ScanTally::default();
+        scan::scan_many(&scanner, Some(&store), &domains, None, |_, outcome| {
+            tally.add(outcome);
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+        })
+        .await?;
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        tally.print();
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr when it is a terminal; nothing when output is piped or logged.
+fn progress_bar(verb: &str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(0);
+    let template = format!("{verb} [{{bar:40}}] {{percent:>3}}% {{elapsed_precise}} eta {{eta}}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+async fn run_migrate(action: MigrateAction, config: &Config) -> CliResult {
+    let store = Store::connect(&config.database_url).await?;
+    match action {
+        MigrateAction::Up => {
+            let applied = store.migrate_up().await?;
+            output::print_migrations("Applied", &applied);
+        }
+        MigrateAction::Down { steps, all } => {
+            let steps = match (all, steps) {
+                (true, _) => DownSteps::All,
+                (false, n) => DownSteps::Count(n.unwrap_or(1)),
+            };
+            let reverted = store.migrate_down(steps).await?;
+            output::print_migrations("Reverted", &reverted);
+        }
+        MigrateAction::Status => output::print_migration_status(&store.migration_status().await?),
+    }
+    Ok(())
+}
