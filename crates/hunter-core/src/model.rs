@@ -311,6 +311,12 @@ pub struct Lead {
     pub mx_records: Vec<MxRecord>,
     pub dns_score: i32,
     pub segment_rule: String,
+    /// WHOIS / RDAP facts for the export; empty until enrichment fills them.
+    pub registrar: Option<String>,
+    /// Expiry date, `YYYY-MM-DD`.
+    pub expires_at: Option<String>,
+    #[serde(default)]
+    pub nameservers: Vec<String>,
 }
 
 impl Lead {
@@ -352,6 +358,9 @@ impl Lead {
             mx_records: signals.mx_records.clone(),
             dns_score: score.dns_score,
             segment_rule: score.segment_rule.clone(),
+            registrar: None,
+            expires_at: None,
+            nameservers: Vec::new(),
         }
     }
 }

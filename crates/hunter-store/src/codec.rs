@@ -17,7 +17,7 @@ pub(crate) fn now() -> String {
     format_time(Utc::now())
 }
 
-fn format_time(t: DateTime<Utc>) -> String {
+pub(crate) fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 

@@ -70,6 +70,12 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// The job is no longer leased under this token: the lease expired and another worker
+    /// claimed the job, or it was re-queued or finished. The write was not made; stop working on
+    /// the job.
+    #[error("job {job_id} is no longer held by this worker (its lease expired or was released)")]
+    LeaseLost { job_id: String },
+
     /// Any other database error.
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -93,6 +99,10 @@ impl StoreError {
 
     pub fn is_check_violation(&self) -> bool {
         self.constraint_kind() == Some(ConstraintKind::Check)
+    }
+
+    pub fn is_lease_lost(&self) -> bool {
+        matches!(self, StoreError::LeaseLost { .. })
     }
 
     /// The database is unreachable (at connect time or later): worth a retry or a 503.

@@ -32,24 +32,34 @@ impl Store {
     /// sources append. Results follow the input order.
     pub async fn ingest(&self, inputs: &[NewInput]) -> Result<Vec<Ingested>, StoreError> {
         inputs.iter().try_for_each(validate)?;
-        let now = now();
         let mut tx = self.begin_write().await?;
-        let mut out = Vec::with_capacity(inputs.len());
-        for i in domain_order(inputs, |input| &input.domain) {
-            let input = &inputs[i];
-            let name = usable_name(input.company_name.as_deref());
-            let (company_id, created) = ensure_company(&mut tx, &input.domain, name, &now).await?;
-            insert_raw_lead(&mut tx, input, &now).await?;
-            let ingested = Ingested {
-                domain: input.domain.clone(),
-                company_id,
-                created,
-            };
-            out.push((i, ingested));
-        }
+        let out = ingest_in(&mut tx, inputs).await?;
         tx.commit().await?;
-        Ok(in_input_order(out))
+        Ok(out)
     }
+}
+
+/// [`Store::ingest`] inside the caller's transaction, so a job can commit its progress with it.
+pub(crate) async fn ingest_in(
+    tx: &mut Transaction<'static, Any>,
+    inputs: &[NewInput],
+) -> Result<Vec<Ingested>, StoreError> {
+    inputs.iter().try_for_each(validate)?;
+    let now = now();
+    let mut out = Vec::with_capacity(inputs.len());
+    for i in domain_order(inputs, |input| &input.domain) {
+        let input = &inputs[i];
+        let name = usable_name(input.company_name.as_deref());
+        let (company_id, created) = ensure_company(tx, &input.domain, name, &now).await?;
+        insert_raw_lead(tx, input, &now).await?;
+        let ingested = Ingested {
+            domain: input.domain.clone(),
+            company_id,
+            created,
+        };
+        out.push((i, ingested));
+    }
+    Ok(in_input_order(out))
 }
 
 /// The company's id, and whether this call created it. A non-empty `name` replaces the stored
@@ -89,7 +99,7 @@ async fn ensure_company(
     Ok((id, false))
 }
 
-async fn insert_raw_lead(
+pub(crate) async fn insert_raw_lead(
     tx: &mut Transaction<'static, Any>,
     input: &NewInput,
     now: &str,

@@ -10,6 +10,8 @@ mod codec;
 mod db_url;
 mod error;
 mod ingest;
+mod jobs;
+mod leads;
 mod migrations;
 mod read;
 mod scans;
@@ -22,6 +24,11 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
 pub use error::{ConstraintKind, StoreError};
+pub use jobs::{
+    ClaimedJob, ImportRows, ItemDone, Job, JobEnd, JobError, JobFile, JobItem, JobKind, JobStatus,
+    Lease, MAX_JOB_ERRORS,
+};
+pub use leads::{Kpis, LeadFilter, LeadPage, LeadQuery, LeadSort, SORTABLE, SortOrder};
 pub use types::{
     Backend, DownSteps, Ingested, MigrationInfo, MigrationStatus, NewInput, ProviderChange,
     SaveOutcome, ScanRecord, Source, StoredSignals,

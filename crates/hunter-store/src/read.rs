@@ -1,6 +1,7 @@
 //! Reading leads, signals and provider history back.
 
 use hunter_core::model::{Lead, Score, Signals};
+use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
 use crate::codec::Cols;
@@ -10,15 +11,9 @@ impl Store {
     /// The lead for `domain` from the `leads` view (companies + domain_signals + lead_scores,
     /// one query). `None` when the domain is unknown or has never been scanned.
     pub async fn lead(&self, domain: &str) -> Result<Option<Lead>, StoreError> {
-        let row = sqlx::query(
-            "SELECT domain, company_name, provider, gateway, local_provider, tenant_size, mx_root,
-                    spf, dkim, dmarc_policy, dmarc_coverage, readiness_score, segment, reason,
-                    technical_heat, commercial_segment, commercial_heat, priority_category,
-                    priority_label, referral_type, azure_tenant_id, scan_status, scanned_at,
-                    entra_tenant_id, dkim_selectors, spf_include_count, dmarc_subdomain_policy,
-                    mx_records, dns_score, segment_rule
-             FROM leads WHERE domain = $1",
-        )
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE domain = $1"
+        )))
         .bind(domain)
         .fetch_optional(&self.pool)
         .await?;
@@ -101,8 +96,16 @@ impl Store {
     }
 }
 
+/// The `leads` view columns that make a [`Lead`], in the order [`lead_from_row`] reads them.
+pub(crate) const LEAD_COLUMNS: &str = "domain, company_name, provider, gateway, local_provider, \
+    tenant_size, mx_root, spf, dkim, dmarc_policy, dmarc_coverage, readiness_score, segment, \
+    reason, technical_heat, commercial_segment, commercial_heat, priority_category, \
+    priority_label, referral_type, azure_tenant_id, scan_status, scanned_at, entra_tenant_id, \
+    dkim_selectors, spf_include_count, dmarc_subdomain_policy, mx_records, dns_score, segment_rule, \
+    registrar, expires_at, nameservers";
+
 /// Decodes one row of the `leads` view.
-fn lead_from_row(row: &AnyRow) -> Result<Lead, StoreError> {
+pub(crate) fn lead_from_row(row: &AnyRow) -> Result<Lead, StoreError> {
     let c = Cols(row);
     Ok(Lead {
         domain: c.text("domain")?,
@@ -135,6 +138,9 @@ fn lead_from_row(row: &AnyRow) -> Result<Lead, StoreError> {
         mx_records: c.json("mx_records")?,
         dns_score: c.int("dns_score")?,
         segment_rule: c.text("segment_rule")?,
+        registrar: c.opt_text("registrar")?,
+        expires_at: c.opt_text("expires_at")?,
+        nameservers: c.opt_json_list("nameservers")?,
     })
 }
 

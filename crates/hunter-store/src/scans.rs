@@ -19,25 +19,33 @@ impl Store {
     /// An `invalid` result has no domain to store it under: the whole batch is refused with
     /// [`StoreError::InvalidInput`] before anything is written, so callers filter them out.
     pub async fn save_scans(&self, records: &[ScanRecord]) -> Result<Vec<SaveOutcome>, StoreError> {
-        let scanned_at = records
-            .iter()
-            .map(|r| {
-                validate(r)?;
-                normalize_time("scanned_at", &r.scanned_at)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let now = now();
+        records.iter().try_for_each(validate)?;
         let mut tx = self.begin_write().await?;
-        let mut out = Vec::with_capacity(records.len());
-        for i in domain_order(records, |r| &r.signals.domain) {
-            out.push((
-                i,
-                save_one(&mut tx, &records[i], &scanned_at[i], &now).await?,
-            ));
-        }
+        let out = save_scans_in(&mut tx, records).await?;
         tx.commit().await?;
-        Ok(in_input_order(out))
+        Ok(out)
     }
+}
+
+/// [`Store::save_scans`] inside the caller's transaction, so a job can commit its progress with
+/// the results it describes.
+pub(crate) async fn save_scans_in(
+    tx: &mut Transaction<'static, Any>,
+    records: &[ScanRecord],
+) -> Result<Vec<SaveOutcome>, StoreError> {
+    let scanned_at = records
+        .iter()
+        .map(|r| {
+            validate(r)?;
+            normalize_time("scanned_at", &r.scanned_at)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = now();
+    let mut out = Vec::with_capacity(records.len());
+    for i in domain_order(records, |r| &r.signals.domain) {
+        out.push((i, save_one(tx, &records[i], &scanned_at[i], &now).await?));
+    }
+    Ok(in_input_order(out))
 }
 
 fn validate(record: &ScanRecord) -> Result<(), StoreError> {

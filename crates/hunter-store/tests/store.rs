@@ -313,14 +313,19 @@ async fn migrations_round_trip_up_down_up() {
             .collect();
         assert_eq!(
             versions,
-            [(1, "core".to_owned()), (2, "partner center".to_owned())]
+            [
+                (1, "core".to_owned()),
+                (2, "partner center".to_owned()),
+                (3, "job work".to_owned()),
+                (4, "lead list".to_owned()),
+            ]
         );
         assert!(status.iter().all(|m| !m.applied));
 
         let applied = s.migrate_up().await.unwrap();
         assert_eq!(
             applied.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [1, 2]
+            [1, 2, 3, 4]
         );
         assert!(s.migrate_up().await.unwrap().is_empty(), "up is idempotent");
         assert!(
@@ -340,12 +345,17 @@ async fn migrations_round_trip_up_down_up() {
             "leads",
             "partner_center_referrals",
             "partner_center_sync_runs",
+            "job_items",
+            "job_files",
         ] {
             assert!(db.table_exists(table).await, "{table} exists after up");
         }
 
-        let reverted = s.migrate_down(DownSteps::Count(1)).await.unwrap();
-        assert_eq!(reverted.iter().map(|m| m.version).collect::<Vec<_>>(), [2]);
+        let reverted = s.migrate_down(DownSteps::Count(3)).await.unwrap();
+        assert_eq!(
+            reverted.iter().map(|m| m.version).collect::<Vec<_>>(),
+            [4, 3, 2]
+        );
         let applied: Vec<_> = s
             .migration_status()
             .await
@@ -353,9 +363,10 @@ async fn migrations_round_trip_up_down_up() {
             .iter()
             .map(|m| m.applied)
             .collect();
-        assert_eq!(applied, [true, false]);
+        assert_eq!(applied, [true, false, false, false]);
         assert!(db.table_exists("companies").await);
         assert!(!db.table_exists("partner_center_referrals").await);
+        assert!(!db.table_exists("job_items").await);
 
         // Data written under 0001 only, then everything reverted.
         s.ingest(&[input(Source::Domain, "a.com", None)])
@@ -379,14 +390,14 @@ async fn migrations_round_trip_up_down_up() {
         assert!(s.migrate_down(DownSteps::All).await.unwrap().is_empty());
 
         let applied = s.migrate_up().await.unwrap();
-        assert_eq!(applied.len(), 2);
+        assert_eq!(applied.len(), 4);
         s.ingest(&[input(Source::Domain, "a.com", None)])
             .await
             .unwrap();
         assert_eq!(db.count("companies", "a.com").await, 1);
 
         // Count larger than what is applied reverts everything, and no more.
-        assert_eq!(s.migrate_down(DownSteps::Count(5)).await.unwrap().len(), 2);
+        assert_eq!(s.migrate_down(DownSteps::Count(9)).await.unwrap().len(), 4);
         assert!(
             s.migrate_down(DownSteps::Count(1))
                 .await
