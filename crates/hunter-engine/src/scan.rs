@@ -64,6 +64,11 @@ impl Scanner {
     pub fn rules(&self) -> &Rules {
         &self.rules
     }
+
+    /// Domains scanned at once (`HUNTER_SCAN_CONCURRENCY`).
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
 }
 
 /// Scans and scores one domain. Never fails: DNS trouble shows in `scan_status`.

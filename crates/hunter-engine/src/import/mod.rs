@@ -6,6 +6,7 @@ pub mod columns;
 pub mod reader;
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use hunter_core::InputFields;
@@ -14,7 +15,7 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 pub use columns::{ColumnError, ColumnMap, Detection};
-pub use reader::ReadError;
+pub use reader::{ReadError, Table};
 
 /// Rows sent to the database per transaction.
 const BATCH: usize = 1000;
@@ -60,9 +61,17 @@ pub enum ImportError {
     ReaderPanicked,
 }
 
-enum Item {
+/// What the import makes of one data row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    /// The first row of its domain: ingested.
     Ingest(NewInput),
+    /// Not ingested, with the reason.
     Skip(SkippedRow),
+}
+
+enum Item {
+    Row(RowOutcome),
     Progress(Progress),
 }
 
@@ -84,11 +93,11 @@ pub async fn import_file(
         let mut progress = None;
         for item in batch {
             match item {
-                Item::Ingest(input) => {
+                Item::Row(RowOutcome::Ingest(input)) => {
                     report.rows += 1;
                     inputs.push(input);
                 }
-                Item::Skip(skipped) => {
+                Item::Row(RowOutcome::Skip(skipped)) => {
                     report.rows += 1;
                     report.skipped.push(skipped);
                 }
@@ -118,6 +127,39 @@ fn read_items(
     tx: mpsc::Sender<Vec<Item>>,
 ) -> Result<ColumnMap, ImportError> {
     let table = reader::open(path)?;
+    let size = table.size;
+    let mut batch = Vec::with_capacity(BATCH);
+    let map = each_row(table, detection, |outcome, position| {
+        batch.push(Item::Row(outcome));
+        if batch.len() >= BATCH {
+            batch.push(Item::Progress(Progress {
+                done: position,
+                total: size,
+            }));
+            if tx.blocking_send(std::mem::take(&mut batch)).is_err() {
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    })?;
+    batch.push(Item::Progress(Progress {
+        done: size,
+        total: size,
+    }));
+    // A closed channel means the importer stopped on a store error it will report.
+    let _ = tx.blocking_send(batch);
+    Ok(map)
+}
+
+/// Chooses the columns of `table`, then hands each data row's outcome to `each` in file order,
+/// with the reader's position ([`reader::Row::position`]); blank rows are passed over. Stops
+/// early when `each` breaks. The rules of [`import_file`], for callers that store rows their
+/// own way (the import job). Blocking: run it off the async executor.
+pub fn each_row(
+    table: Table,
+    detection: Detection,
+    mut each: impl FnMut(RowOutcome, u64) -> ControlFlow<()>,
+) -> Result<ColumnMap, ImportError> {
     let headers = columns::normalize_headers(&table.headers);
     let mut rows = table.rows;
     let mut sample = Vec::new();
@@ -131,49 +173,35 @@ fn read_items(
     let map = columns::map_columns(&headers, &cells, detection)?;
 
     let mut first_row_of: HashMap<String, u64> = HashMap::new();
-    let mut batch = Vec::with_capacity(BATCH);
     let mut position = 0;
     for row in sample.into_iter().chain(rows) {
-        let item = match row {
+        let outcome = match row {
             Ok(row) if row.cells.iter().all(Option::is_none) && row.errors.is_empty() => continue,
             Ok(row) => {
                 position = row.position;
-                to_item(&row, &headers, &map, &mut first_row_of)
+                to_outcome(&row, &headers, &map, &mut first_row_of)
             }
-            Err(ReadError::Csv { row, message }) => Item::Skip(SkippedRow {
+            Err(ReadError::Csv { row, message }) => RowOutcome::Skip(SkippedRow {
                 row,
                 reason: format!("unreadable CSV: {message}"),
             }),
             Err(e) => return Err(e.into()),
         };
-        batch.push(item);
-        if batch.len() >= BATCH {
-            batch.push(Item::Progress(Progress {
-                done: position,
-                total: table.size,
-            }));
-            if tx.blocking_send(std::mem::take(&mut batch)).is_err() {
-                break;
-            }
+        if each(outcome, position).is_break() {
+            break;
         }
     }
-    batch.push(Item::Progress(Progress {
-        done: table.size,
-        total: table.size,
-    }));
-    // A closed channel means the importer stopped on a store error it will report.
-    let _ = tx.blocking_send(batch);
     Ok(map)
 }
 
-fn to_item(
+fn to_outcome(
     row: &reader::Row,
     headers: &[String],
     map: &ColumnMap,
     first_row_of: &mut HashMap<String, u64>,
-) -> Item {
+) -> RowOutcome {
     let skip = |reason: String| {
-        Item::Skip(SkippedRow {
+        RowOutcome::Skip(SkippedRow {
             row: row.number,
             reason,
         })
@@ -217,7 +245,7 @@ fn to_item(
             original.insert(header.clone(), Value::String(value.clone()));
         }
     }
-    Item::Ingest(NewInput {
+    RowOutcome::Ingest(NewInput {
         source: Source::Csv,
         source_ref: None,
         domain,

@@ -2,8 +2,9 @@
 //! executor. CSV is streamed; an XLSX sheet is read whole by calamine.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 use std::path::Path;
+use std::sync::Arc;
 
 use calamine::{Data, Reader, Xlsx};
 
@@ -56,10 +57,30 @@ pub fn open(path: &Path) -> Result<Table, ReadError> {
     }
 }
 
+/// Opens a CSV or XLSX file held in memory (an upload kept with its job), as [`open`] does.
+pub fn open_bytes(bytes: Arc<[u8]>) -> Result<Table, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        let workbook = Xlsx::new(Cursor::new(bytes))
+            .map_err(|e: calamine::XlsxError| ReadError::Xlsx(e.to_string()))?;
+        xlsx_table(workbook)
+    } else {
+        let size = bytes.len() as u64;
+        csv_table(Cursor::new(bytes), size)
+    }
+}
+
 fn open_csv(path: &Path) -> Result<Table, ReadError> {
     let file = File::open(path)?;
     let size = file.metadata()?.len();
-    let mut buffered = BufReader::with_capacity(256 * 1024, file);
+    csv_table(file, size)
+}
+
+/// `size` is the input's length in bytes, the unit of [`Row::position`].
+fn csv_table<R: Read + Send + 'static>(input: R, size: u64) -> Result<Table, ReadError> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, input);
     let delimiter = detect_delimiter(buffered.fill_buf()?);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -144,8 +165,12 @@ fn cell(text: String) -> Option<String> {
 }
 
 fn open_xlsx(path: &Path) -> Result<Table, ReadError> {
-    let mut workbook: Xlsx<_> = calamine::open_workbook(path)
+    let workbook: Xlsx<_> = calamine::open_workbook(path)
         .map_err(|e: calamine::XlsxError| ReadError::Xlsx(e.to_string()))?;
+    xlsx_table(workbook)
+}
+
+fn xlsx_table<RS: Read + Seek>(mut workbook: Xlsx<RS>) -> Result<Table, ReadError> {
     let range = workbook
         .worksheet_range_at(0)
         .ok_or(ReadError::NoSheet)?
@@ -278,5 +303,20 @@ mod tests {
     fn an_empty_file_is_an_error() {
         let f = csv_file(b"");
         assert!(matches!(open(f.path()), Err(ReadError::Empty)));
+        assert!(matches!(
+            open_bytes(Arc::from(&b""[..])),
+            Err(ReadError::Empty)
+        ));
+    }
+
+    #[test]
+    fn bytes_read_like_the_same_file() {
+        let bytes: &[u8] = b"Firma;Web Sitesi\nAcme;acme.com\n\xdcnvan;b.com.tr\n";
+        let f = csv_file(bytes);
+        let (headers, rows) = read_all(f.path());
+        let table = open_bytes(Arc::from(bytes)).unwrap();
+        assert_eq!(table.headers, headers);
+        assert_eq!(table.size, bytes.len() as u64);
+        assert_eq!(table.rows.map(Result::unwrap).collect::<Vec<_>>(), rows);
     }
 }
