@@ -5,6 +5,7 @@ mod output;
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,6 +32,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the HTTP API, the web UI (at /) and the background jobs until Ctrl-C or SIGTERM.
+    Serve(ServeArgs),
     /// Scan and score domains (also URLs or email addresses) and print one result per input.
     Scan(ScanArgs),
     /// Import companies from a CSV or XLSX file, optionally scanning them.
@@ -40,6 +43,15 @@ enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Run the background jobs only, no HTTP (several processes can share one PostgreSQL).
+    Worker,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on; overrides HUNTER_BIND (default 127.0.0.1:8000, this machine only).
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<SocketAddr>,
 }
 
 #[derive(Args)]
@@ -126,7 +138,35 @@ async fn run(command: Command, config: Config) -> CliResult {
         Command::Scan(args) => run_scan(args, &config).await,
         Command::Import(args) => run_import(args, &config).await,
         Command::Migrate { action } => run_migrate(action, &config).await,
+        Command::Serve(args) => run_serve(args, config).await,
+        Command::Worker => Ok(hunter_server::run_worker(config, shutdown_signal()).await?),
     }
+}
+
+async fn run_serve(args: ServeArgs, config: Config) -> CliResult {
+    let bind = args.bind.unwrap_or(config.bind);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    Ok(hunter_server::run(config, listener, shutdown_signal()).await?)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            // Without a SIGTERM handler, Ctrl-C still stops the process.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown requested");
 }
 
 async fn open_store(config: &Config) -> Result<Store, hunter_store::StoreError> {

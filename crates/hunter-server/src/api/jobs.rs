@@ -1,0 +1,30 @@
+use axum::Json;
+use axum::extract::State;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiPath;
+use crate::views::JobView;
+
+/// A background job's status and exact counters (`processed = succeeded + failed`).
+#[utoipa::path(
+    get,
+    path = "/api/jobs/{job_id}",
+    tag = "jobs",
+    params(("job_id" = String, Path, description = "The id returned when the job was queued")),
+    responses(
+        (status = 200, body = JobView),
+        (status = 404, description = "No such job", body = ErrorBody),
+    )
+)]
+pub async fn job(
+    State(state): State<AppState>,
+    ApiPath(job_id): ApiPath<String>,
+) -> Result<Json<JobView>, ApiError> {
+    let job = state
+        .store
+        .job(&job_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no job {job_id}")))?;
+    Ok(Json(job.into()))
+}

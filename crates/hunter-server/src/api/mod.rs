@@ -1,0 +1,59 @@
+//! The JSON API of `contract.md` §4. Each handler parses its input, calls the engine or the
+//! store, and renders the result; the OpenAPI document is generated from the same handlers.
+
+mod dashboard;
+mod health;
+mod ingest;
+mod jobs;
+mod leads;
+mod scan;
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+/// Largest upload (`POST /api/ingest/file`).
+pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hunter",
+        description = "Lead intelligence from public DNS: mail provider, security signals, readiness score and CSP priority for company domains. Errors are `{\"error\": {\"code\", \"message\"}}`."
+    ),
+    tags(
+        (name = "health", description = "Liveness and settings"),
+        (name = "ingest", description = "Adding companies"),
+        (name = "scan", description = "Scanning domains"),
+        (name = "jobs", description = "Background jobs"),
+        (name = "leads", description = "Scored leads"),
+        (name = "dashboard", description = "Lead counts"),
+    )
+)]
+struct ApiDoc;
+
+/// Every API route, with its OpenAPI description.
+pub fn routes() -> OpenApiRouter<AppState> {
+    // Only the upload may be large; every other body stays under the global limit.
+    let upload = OpenApiRouter::new()
+        .routes(routes!(ingest::ingest_file))
+        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        .layer(middleware::from_fn(ingest::reject_oversized));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::ui_config))
+        .routes(routes!(ingest::ingest_domain))
+        .merge(upload)
+        .routes(routes!(scan::scan_domain))
+        .routes(routes!(scan::scan_bulk))
+        .routes(routes!(jobs::job))
+        .routes(routes!(leads::list_leads))
+        .routes(routes!(leads::export_leads))
+        .routes(routes!(leads::lead))
+        .routes(routes!(leads::score_breakdown))
+        .routes(routes!(dashboard::kpis))
+}

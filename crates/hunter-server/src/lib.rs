@@ -1,0 +1,189 @@
+//! Hunter's HTTP server: the JSON API of `contract.md` §4, OpenAPI at `/api/openapi.json`,
+//! browsable docs at `/docs`, the embedded web UI at `/`, and the background job workers
+//! (`hunter serve`); or the workers alone (`hunter worker`).
+
+mod api;
+mod error;
+mod export;
+mod extract;
+mod params;
+mod ui;
+mod views;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::http::{Request, StatusCode};
+use axum::response::IntoResponse;
+use hunter_engine::config::Config;
+use hunter_engine::jobs::{JobQueue, WorkerOptions};
+use hunter_engine::rules::{LoadRulesError, load_rules};
+use hunter_engine::scan::{ScanError, Scanner};
+use hunter_store::{Store, StoreError};
+use tokio_util::sync::CancellationToken;
+use tower::ServiceBuilder;
+use tower_http::ServiceBuilderExt;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::request_id::MakeRequestUuid;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
+
+/// JSON bodies larger than this are refused (413); a bulk scan of 1,000 domains is far below.
+const JSON_LIMIT: usize = 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Rules(#[from] LoadRulesError),
+    #[error(transparent)]
+    Scanner(#[from] ScanError),
+    #[error("the HTTP server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// What the handlers share; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    store: Store,
+    scanner: Arc<Scanner>,
+    jobs: JobQueue,
+    partner_center_enabled: bool,
+}
+
+impl AppState {
+    /// Jobs enqueued through this state wake the workers run by [`AppState::jobs`] at once.
+    pub fn new(store: Store, scanner: Arc<Scanner>, config: &Config) -> AppState {
+        AppState {
+            jobs: JobQueue::new(store.clone()),
+            store,
+            scanner,
+            partner_center_enabled: config.partner_center.enabled,
+        }
+    }
+
+    pub fn jobs(&self) -> &JobQueue {
+        &self.jobs
+    }
+}
+
+/// The store (migrated) and the scanner, as both commands need them.
+async fn start(config: &Config) -> Result<(Store, Arc<Scanner>), ServerError> {
+    // Rules and resolver settings are checked before the database is touched.
+    let rules = load_rules(config.rules_path.as_deref())?;
+    let scanner = Arc::new(Scanner::new(config, Arc::new(rules))?);
+    let store = Store::connect(&config.database_url).await?;
+    let applied = store.migrate_up().await?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "applied database migrations");
+    }
+    Ok((store, scanner))
+}
+
+/// Builds everything from the settings (store + migrations, rules, scanner, job workers) and
+/// serves HTTP on `listener` until `shutdown` completes; then drains open requests, stops the
+/// workers (a running job goes back to the queue) and waits for them.
+pub async fn run(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (store, scanner) = start(&config).await?;
+    let state = AppState::new(store.clone(), scanner.clone(), &config);
+    let stop_workers = CancellationToken::new();
+    let queue = state.jobs().clone();
+    let workers = queue.run_workers(scanner, WorkerOptions::default(), stop_workers.clone());
+    let address = listener.local_addr().map_err(ServerError::Serve)?;
+    tracing::info!("Hunter is listening on http://{address}");
+    let serve = async {
+        let served = axum::serve(listener, router(state))
+            .with_graceful_shutdown(shutdown)
+            .await;
+        tracing::info!("HTTP server stopped; stopping job workers");
+        stop_workers.cancel();
+        served
+    };
+    let (served, ()) = tokio::join!(serve, workers);
+    store.close().await;
+    tracing::info!("Hunter stopped");
+    served.map_err(ServerError::Serve)
+}
+
+/// Runs the job workers alone until `shutdown` completes, then lets them put their running jobs
+/// back in the queue and returns.
+pub async fn run_worker(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (store, scanner) = start(&config).await?;
+    let stop = CancellationToken::new();
+    let queue = JobQueue::new(store.clone());
+    let workers = queue.run_workers(scanner, WorkerOptions::default(), stop.clone());
+    tracing::info!("Hunter job workers are running");
+    let signal = async {
+        shutdown.await;
+        tracing::info!("stopping job workers");
+        stop.cancel();
+    };
+    tokio::join!(workers, signal);
+    store.close().await;
+    tracing::info!("Hunter job workers stopped");
+    Ok(())
+}
+
+/// The whole HTTP surface: API, OpenAPI document and docs, web UI.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::routes().split_for_parts();
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/docs").url("/api/openapi.json", openapi))
+        .fallback(ui::serve)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .layer(
+            ServiceBuilder::new()
+                .set_x_request_id(MakeRequestUuid)
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                )
+                .propagate_x_request_id()
+                .layer(CatchPanicLayer::custom(|_| {
+                    ApiError::internal(&"a request handler panicked").into_response()
+                }))
+                // The UI's own requests pass; a page elsewhere cannot post to this server
+                // through the user's browser (uploads and scans change data).
+                .layer(CsrfLayer::new().with_rejection_response(|_| {
+                    ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "cross_origin_request",
+                        "requests that change data must come from Hunter's own pages",
+                    )
+                    .into_response()
+                })),
+        )
+        .with_state(state)
+}
+
+/// One span per request: its id, method and route template. The template, not the path, so no
+/// value typed into a URL (a search, an email address) reaches the log.
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("-", MatchedPath::as_str);
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", id, method = %request.method(), route)
+}

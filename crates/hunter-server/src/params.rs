@@ -1,0 +1,262 @@
+//! Query parameters. Each value parses into its own type (an enum of the model, or a newtype
+//! that checks its range), so an unknown or out-of-range value is a 400 before any handler runs.
+//! An empty value (`segment=`) counts as absent: that is what a form's "All" option sends.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use hunter_core::model::{PriorityCategory, Provider, Segment};
+use hunter_store::{LeadFilter, LeadSort, SortOrder};
+use serde::{Deserialize, Deserializer, de};
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+use crate::views::{self, NO_REFERRAL, REFERRAL_TYPES};
+
+/// Deserializes an optional query value through `FromStr`; empty means absent.
+fn from_str<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: Display,
+{
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(de::Error::custom)
+}
+
+/// An integer in `MIN..=MAX`, parsed from a query value.
+fn bounded<const MIN: u32, const MAX: u32>(text: &str, what: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (MIN..=MAX).contains(n))
+        .ok_or_else(|| format!("{what} must be a whole number from {MIN} to {MAX}, not `{text}`"))
+}
+
+/// A page number, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page(u32);
+
+impl Page {
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page(1)
+    }
+}
+
+impl FromStr for Page {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        bounded::<1, { u32::MAX }>(s, "page").map(Page)
+    }
+}
+
+/// Leads per page, 1 to 200; 50 when not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSize(u32);
+
+impl PageSize {
+    pub const MAX: u32 = 200;
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for PageSize {
+    fn default() -> Self {
+        PageSize(50)
+    }
+}
+
+impl FromStr for PageSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        bounded::<1, { PageSize::MAX }>(s, "page_size").map(PageSize)
+    }
+}
+
+/// The lowest `readiness_score` shown, 0 to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinScore(u32);
+
+impl FromStr for MinScore {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        bounded::<0, 100>(s, "min_score").map(MinScore)
+    }
+}
+
+/// A `referral_type` of `contract.md` §4, or `none` for leads without a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralFilter(&'static str);
+
+impl FromStr for ReferralFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        REFERRAL_TYPES
+            .iter()
+            .chain([&NO_REFERRAL])
+            .find(|t| **t == s)
+            .map(|t| ReferralFilter(t))
+            .ok_or_else(|| {
+                format!(
+                    "referral_type must be one of {}, or {NO_REFERRAL}; not `{s}`",
+                    REFERRAL_TYPES.join(", ")
+                )
+            })
+    }
+}
+
+/// The filters shared by the lead list and the export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeadFilterParams {
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::segment)]
+    segment: Option<Segment>,
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::provider)]
+    provider: Option<Provider>,
+    #[serde(default, deserialize_with = "from_str")]
+    /// `none`: leads without a referral.
+    #[param(schema_with = views::referral_filter)]
+    referral_type: Option<ReferralFilter>,
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::priority_category)]
+    priority_category: Option<PriorityCategory>,
+    /// Only leads scoring at least this much (0–100).
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 100)]
+    min_score: Option<MinScore>,
+    /// Part of the domain, company name or provider, any case.
+    search: Option<String>,
+}
+
+impl LeadFilterParams {
+    pub fn into_filter(self) -> LeadFilter {
+        LeadFilter {
+            segment: self.segment,
+            provider: self.provider,
+            referral_type: self.referral_type.map(|t| t.0.to_owned()),
+            priority_category: self.priority_category,
+            min_score: self.min_score.map(|s| s.0 as i32),
+            search: self
+                .search
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+/// The order of leads; without `sort_by`, the default order (priority, score, domain).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SortParams {
+    /// A lead field; ties keep the default order.
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::sort_by)]
+    sort_by: Option<LeadSort>,
+    /// `asc` (default) or `desc`.
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::sort_order)]
+    sort_order: Option<SortOrder>,
+}
+
+impl SortParams {
+    pub fn into_sort(self) -> Result<Option<(LeadSort, SortOrder)>, ApiError> {
+        match (self.sort_by, self.sort_order) {
+            (Some(by), order) => Ok(Some((by, order.unwrap_or(SortOrder::Asc)))),
+            (None, None) => Ok(None),
+            (None, Some(_)) => Err(ApiError::bad_request(
+                "invalid_query",
+                "sort_order needs sort_by",
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// From 1.
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(value_type = Option<u32>, minimum = 1)]
+    page: Option<Page>,
+    /// 1 to 200; 50 by default.
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    page_size: Option<PageSize>,
+}
+
+impl PageParams {
+    pub fn page(&self) -> Page {
+        self.page.unwrap_or_default()
+    }
+
+    pub fn page_size(&self) -> PageSize {
+        self.page_size.unwrap_or_default()
+    }
+}
+
+/// The export's file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Csv,
+    Xlsx,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "xlsx" => Ok(Format::Xlsx),
+            _ => Err(format!("format must be csv or xlsx, not `{s}`")),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `csv` (default) or `xlsx`.
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::format)]
+    pub format: Option<Format>,
+}
+
+/// `POST /api/ingest/file` options.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Scan the imported domains afterwards (default false).
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(value_type = Option<bool>)]
+    scan: Option<bool>,
+    /// Guess the company and website columns from headers and cells (default false).
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(value_type = Option<bool>)]
+    auto_detect: Option<bool>,
+}
+
+impl ImportParams {
+    pub fn scan(&self) -> bool {
+        self.scan.unwrap_or(false)
+    }
+
+    pub fn auto_detect(&self) -> bool {
+        self.auto_detect.unwrap_or(false)
+    }
+}

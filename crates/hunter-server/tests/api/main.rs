@@ -1,0 +1,9 @@
+//! The HTTP API end to end (`contract.md` §4): every route, its errors, jobs, exports and a
+//! restart in the middle of a job. One test binary, so it links once.
+
+mod basics;
+mod ingest;
+mod leads;
+mod restart;
+mod scan;
+mod support;

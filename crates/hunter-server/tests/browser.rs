@@ -1,0 +1,1305 @@
+//! Browser tests of the web UI (`ui/`, served at `/`): the real server (`hunter_server::run`) on a
+//! temporary SQLite database, scanning the fixture DNS zones, driven through Debian's
+//! `/usr/bin/chromedriver` and headless `/usr/bin/chromium` (installed by `.ci/run`).
+//!
+//! Each test starts its own server, chromedriver and browser; a lock runs them one after the
+//! other so that two Chromiums never compete for a small CI machine. Screenshots of the main page
+//! (laptop and phone width, `main.png`, `phone.png`) and of the breakdown dialog
+//! (`breakdown.png`) go to `target/screenshots/` for review.
+
+use std::net::{SocketAddr, TcpListener as StdListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hunter_engine::config::Config;
+use hunter_fixtures::{DnsServer, Fixture, catalogue, zones};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::{Mutex, MutexGuard, oneshot};
+use tokio::task::JoinHandle;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The longest any UI state may take to appear (a whole catalogue import included).
+const WAIT: Duration = Duration::from_secs(30);
+
+/// One browser test at a time.
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+/// chromedriver in its own process group, so that killing the group also ends the Chromium
+/// processes it started, even when a test panics.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(log: &Path) -> Driver {
+        let port = free_port();
+        let log = std::fs::File::create(log).expect("create the chromedriver log");
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not start {CHROMEDRIVER}: {e}"));
+        let driver = Driver { child, port };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on port {port} within 15 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The whole group: chromedriver and the browser processes it started.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// A running Hunter with a browser pointed at it.
+struct Ui {
+    client: Client,
+    base: String,
+    dir: TempDir,
+    fixtures: Vec<Fixture>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<Result<(), hunter_server::ServerError>>>,
+    // Dropped last: the browser, then the DNS server, then the lock.
+    _driver: Driver,
+    _dns: DnsServer,
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Ui {
+    async fn start() -> Ui {
+        Ui::start_with(&[]).await
+    }
+
+    /// Starts with extra `HUNTER_*` settings.
+    async fn start_with(settings: &[(&str, &str)]) -> Ui {
+        let serial = SERIAL.lock().await;
+        for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            assert!(
+                Path::new(path).exists(),
+                "the browser tests need {path}: install the Debian package `{package}` \
+                 (`apt-get install chromium chromium-driver`; `bash .ci/run` does it)"
+            );
+        }
+        install_crypto_provider();
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fixtures = catalogue();
+        let dns = DnsServer::start(&zones(&fixtures)).await;
+        let db = dir.path().join("hunter.db");
+        let config = Config::from_vars(
+            [
+                ("HUNTER_DATABASE_URL", format!("sqlite://{}", db.display())),
+                ("HUNTER_DNS_SERVERS", dns.addr().to_string()),
+                ("HUNTER_DNS_TIMEOUT_MS", "1000".to_owned()),
+                ("HUNTER_SCAN_DEADLINE_MS", "5000".to_owned()),
+                ("HUNTER_TENANT_DISCOVERY_ENABLED", "false".to_owned()),
+                ("HUNTER_LOG", "warn".to_owned()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .chain(
+                settings
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            ),
+        )
+        .expect("test settings");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the server");
+        let addr: SocketAddr = listener.local_addr().expect("server address");
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let server = tokio::spawn(hunter_server::run(config, listener, async {
+            let _ = stop.await;
+        }));
+        let base = format!("http://{addr}");
+        wait_healthy(&base, &server).await;
+
+        let driver = Driver::start(&dir.path().join("chromedriver.log"));
+        let profile = dir.path().join("chromium-profile");
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--hide-scrollbars",
+                    "--window-size=1366,900",
+                    "--lang=en-US",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            },
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let client = ClientBuilder::rustls()
+            .expect("WebDriver HTTP client")
+            .capabilities(caps)
+            .connect(&driver.url())
+            .await
+            .unwrap_or_else(|e| {
+                let log = std::fs::read_to_string(dir.path().join("chromedriver.log"))
+                    .unwrap_or_default();
+                panic!("could not start headless Chromium through chromedriver: {e}\n{log}")
+            });
+
+        Ui {
+            client,
+            base,
+            dir,
+            fixtures,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _driver: driver,
+            _dns: dns,
+            _serial: serial,
+        }
+    }
+
+    /// Ends the browser session and stops the server (a panic skips this; `Drop` then kills).
+    async fn finish(mut self) {
+        let _ = self.client.clone().close().await;
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            match tokio::time::timeout(Duration::from_secs(10), server).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => panic!("the server stopped with an error: {e}"),
+                Ok(Err(e)) => panic!("the server task failed: {e}"),
+                Err(_) => panic!("the server did not stop within 10 s of its shutdown signal"),
+            }
+        }
+    }
+
+    async fn open(&self, query: &str) {
+        self.client
+            .goto(&format!("{}/{query}", self.base))
+            .await
+            .expect("open the UI");
+        self.wait_js(
+            "the lead list to finish loading",
+            "return document.getElementById('leads-table')?.getAttribute('aria-busy') === 'false'",
+        )
+        .await;
+    }
+
+    async fn reload(&self) {
+        self.client.refresh().await.expect("reload");
+        self.wait_js(
+            "the lead list to finish loading after a reload",
+            "return document.getElementById('leads-table')?.getAttribute('aria-busy') === 'false'",
+        )
+        .await;
+    }
+
+    async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls `script` until it returns something truthy, and returns that.
+    async fn wait_js(&self, what: &str, script: &str) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let v = self.js(script).await;
+            let truthy = match &v {
+                Value::Null => false,
+                Value::Bool(b) => *b,
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                Value::String(s) => !s.is_empty(),
+                _ => true,
+            };
+            if truthy {
+                return v;
+            }
+            if Instant::now() > deadline {
+                let toasts = self
+                    .js("return [...document.querySelectorAll('.toast')].map(t => t.innerText).join(' | ')")
+                    .await;
+                panic!("timed out waiting for {what} (last value {v}); toasts: {toasts}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn by_testid(&self, id: &str) -> fantoccini::elements::Element {
+        self.client
+            .find(Locator::Css(&format!("[data-testid='{id}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no element with data-testid={id}: {e}"))
+    }
+
+    async fn click(&self, id: &str) {
+        self.by_testid(id)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click on {id}: {e}"));
+    }
+
+    async fn select(&self, id: &str, value: &str) {
+        self.by_testid(id)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("select {value} in {id}: {e}"));
+    }
+
+    async fn text(&self, id: &str) -> String {
+        self.by_testid(id).await.text().await.expect("element text")
+    }
+
+    /// The visible rows' values of one column, by `data-testid` of the cell's element and one
+    /// of its `data-*` attributes.
+    async fn column(&self, testid: &str, attr: &str) -> Vec<String> {
+        let script = format!(
+            "return [...document.querySelectorAll(\"[data-testid='lead-row'] [data-testid='{testid}']\")]\
+             .map(e => e.dataset.{attr})"
+        );
+        serde_json::from_value(self.js(&script).await).expect("column values")
+    }
+
+    async fn domains(&self) -> Vec<String> {
+        self.column("lead-link", "domain").await
+    }
+
+    async fn rows(&self) -> usize {
+        self.domains().await.len()
+    }
+
+    /// Waits until the list is not loading and `pred` (a JS function of its rows) holds.
+    async fn wait_rows(&self, what: &str, pred: &str) {
+        self.wait_js(
+            what,
+            &format!(
+                "const t = document.getElementById('leads-table');
+                 if (t.getAttribute('aria-busy') !== 'false') return false;
+                 const rows = [...document.querySelectorAll(\"[data-testid='lead-row']\")];
+                 return ({pred})(rows);"
+            ),
+        )
+        .await;
+    }
+
+    /// A CSV of every catalogue domain plus one row that is not a domain (row 3 of the file,
+    /// counting the header as row 1).
+    fn catalogue_csv(&self) -> PathBuf {
+        let mut csv = String::from("domain,company_name\n");
+        for (i, f) in self.fixtures.iter().enumerate() {
+            if i == 1 {
+                csv.push_str("n/a,Broken Row Ltd\n");
+            }
+            let name = f
+                .domain
+                .split('.')
+                .next()
+                .unwrap_or_default()
+                .replace('-', " ");
+            csv.push_str(&format!("{},{} Ltd\n", f.domain, title_case(&name)));
+        }
+        let path = self.dir.path().join("companies.csv");
+        std::fs::write(&path, csv).expect("write the CSV");
+        path
+    }
+
+    /// Uploads the catalogue CSV through the UI, waits for the job to complete and for the
+    /// (unfiltered) list to show it.
+    async fn upload_catalogue(&self) {
+        let rows = self.fixtures.len().min(50);
+        self.upload_catalogue_then(&format!("rows => rows.length === {rows}"))
+            .await;
+    }
+
+    /// Uploads the catalogue CSV through the UI, waits for the job to complete and then for
+    /// `rows_ready` (a JS predicate over the list's rows).
+    async fn upload_catalogue_then(&self, rows_ready: &str) {
+        let path = self.catalogue_csv();
+        self.by_testid("upload-file")
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("choose the file");
+        self.click("upload-submit").await;
+        self.wait_js(
+            "the import job to complete",
+            "const j = document.querySelector(\"[data-testid='job']\");
+             return j && !j.hidden && j.dataset.status === 'completed';",
+        )
+        .await;
+        self.wait_rows("the imported leads in the list", rows_ready)
+            .await;
+        self.dismiss_toasts().await;
+    }
+
+    /// Closes every toast with its close button, as a user would before working the list.
+    async fn dismiss_toasts(&self) {
+        let deadline = Instant::now() + WAIT;
+        while self
+            .js("return document.querySelectorAll('.toast').length")
+            .await
+            != 0
+        {
+            assert!(Instant::now() < deadline, "the toasts did not close");
+            if let Ok(close) = self
+                .client
+                .find(Locator::Css(".toast:not(.toast-leaving) .toast-close"))
+                .await
+            {
+                close.click().await.expect("close a toast");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&dir).expect("create target/screenshots");
+        let dir = dir.canonicalize().expect("the screenshot directory");
+        let png = self.client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+        let path = dir.join(name);
+        std::fs::write(&path, png).expect("write the screenshot");
+        path
+    }
+
+    /// Resizes the window so that the viewport is `width` wide and shows the whole page.
+    async fn fit_window(&self, width: u32, min_height: u32) {
+        self.client
+            .set_window_size(width, min_height)
+            .await
+            .expect("resize");
+        let height = self
+            .js("return Math.ceil(document.documentElement.scrollHeight)")
+            .await
+            .as_u64()
+            .unwrap_or(u64::from(min_height)) as u32;
+        let chrome = self
+            .js("return window.outerHeight - window.innerHeight")
+            .await
+            .as_u64()
+            .unwrap_or(0) as u32;
+        self.client
+            .set_window_size(width, height.max(min_height) + chrome)
+            .await
+            .expect("resize to the page height");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// The WebDriver client and reqwest use rustls, which needs a process-wide crypto provider when
+/// more than one is compiled in. This test crate cannot name `rustls` itself (it is not one of
+/// its dependencies), but the probe installs the ring provider when it builds its tenant
+/// discovery client: build one, once, and throw it away.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let config = Config::from_vars([
+            ("HUNTER_TENANT_DISCOVERY_ENABLED", "true"),
+            ("HUNTER_PARTNER_CENTER_AUTHORITY_URL", "http://127.0.0.1:9"),
+        ])
+        .expect("settings");
+        let rules = hunter_engine::rules::load_rules(None).expect("embedded rules");
+        hunter_engine::scan::Scanner::new(&config, std::sync::Arc::new(rules))
+            .expect("a scanner with tenant discovery");
+    });
+}
+
+/// Waits for `GET /healthz` to answer 200 (or the server task to end, which is a failure).
+async fn wait_healthy(base: &str, server: &JoinHandle<Result<(), hunter_server::ServerError>>) {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(
+            !server.is_finished(),
+            "the server stopped during start-up (see the test output above)"
+        );
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not answer /healthz within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn title_case(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_database_shows_the_empty_state_with_what_to_do() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+
+    ui.wait_js(
+        "the empty state",
+        "const e = document.querySelector(\"[data-testid='empty-state']\"); return e && !e.hidden;",
+    )
+    .await;
+    let empty = ui.text("empty-state").await;
+    assert!(
+        empty.contains("No leads yet — upload a CSV/XLSX or scan a domain above"),
+        "{empty}"
+    );
+    assert_eq!(ui.rows().await, 0);
+    assert!(
+        !ui.by_testid("leads-table")
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    ui.wait_js(
+        "the KPIs",
+        "return document.getElementById('kpis').getAttribute('aria-busy') === 'false'",
+    )
+    .await;
+    assert_eq!(ui.text("kpi-total").await, "0");
+
+    // Partner Center is off: its sync button stays hidden.
+    assert!(
+        !ui.by_testid("sync-partner-center")
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+
+    // Every form control has a label (or an accessible name) and is reachable by keyboard.
+    let unlabeled = ui
+        .js(
+            "return [...document.querySelectorAll('input, select, button, a[href]')]
+              .filter(e => !e.closest('[hidden]'))
+              .filter(e => {
+                const name = (e.labels && e.labels.length ? e.labels[0].innerText : '')
+                  || e.getAttribute('aria-label') || e.innerText || e.title || '';
+                return !name.trim() || e.tabIndex < 0;
+              })
+              .map(e => e.outerHTML.slice(0, 80))",
+        )
+        .await;
+    assert_eq!(unlabeled, json!([]), "controls without a name or tab stop");
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_scan_input_shows_a_human_toast_and_a_good_one_shows_the_lead() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+
+    // Nothing typed: the UI says what to enter without asking the server.
+    ui.click("scan-submit").await;
+    let toast = ui
+        .wait_js(
+            "a toast for the empty scan input",
+            "return document.querySelector(\"[data-testid='toast-error']\")?.innerText",
+        )
+        .await;
+    assert!(
+        toast.as_str().unwrap().contains("Enter a domain"),
+        "{toast}"
+    );
+    ui.js("document.querySelectorAll('.toast').forEach(t => t.remove())")
+        .await;
+
+    // Not a domain: the server answers 422 and the toast carries its message, not raw JSON.
+    let input = ui.by_testid("scan-input").await;
+    input.send_keys("not a domain!").await.unwrap();
+    ui.click("scan-submit").await;
+    let toast = ui
+        .wait_js(
+            "a toast for the bad scan input",
+            "return document.querySelector(\"[data-testid='toast-error']\")?.innerText",
+        )
+        .await;
+    let toast = toast.as_str().unwrap();
+    assert!(toast.contains("could not be scanned"), "{toast}");
+    assert!(
+        !toast.contains('{') && !toast.contains("\"error\""),
+        "a human message, not an envelope: {toast}"
+    );
+    let message = ui
+        .js("return document.querySelector(\"[data-testid='toast-error'] [data-testid='toast-message']\")?.innerText || ''")
+        .await;
+    assert!(
+        message.as_str().unwrap().len() > 10,
+        "the server's message is shown: {toast}"
+    );
+    assert_eq!(
+        input.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+
+    // A real domain: the lead is shown at once, and lands in the list and the KPIs.
+    input.clear().await.unwrap();
+    input
+        .send_keys("https://www.Contoso-M365.com/contact")
+        .await
+        .unwrap();
+    ui.click("scan-submit").await;
+    ui.wait_js(
+        "the scanned lead",
+        "const r = document.querySelector(\"[data-testid='scan-result']\");
+         return r && !r.hidden && r.innerText.includes('contoso-m365.com');",
+    )
+    .await;
+    let result = ui.text("scan-result").await;
+    assert!(result.contains("P4"), "{result}");
+    assert!(result.contains("M365"), "{result}");
+    ui.wait_js(
+        "a success toast",
+        "return document.querySelector(\"[data-testid='toast-success']\")?.innerText.includes('contoso-m365.com')",
+    )
+    .await;
+    ui.wait_rows("the lead in the list", "rows => rows.length === 1")
+        .await;
+    assert_eq!(ui.domains().await, ["contoso-m365.com"]);
+    ui.wait_js(
+        "the KPI total",
+        "return document.querySelector(\"[data-testid='kpi-total']\").innerText === '1'",
+    )
+    .await;
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_upload_shows_progress_to_100_percent_and_the_bad_rows() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    // Record every percentage the bar shows while the job runs, and every toast.
+    ui.js(
+        "window.__seen = []; window.__toasts = [];
+         new MutationObserver(() => window.__seen.push(document.getElementById('job-percent').innerText))
+           .observe(document.getElementById('job'), {subtree: true, childList: true, characterData: true, attributes: true});
+         new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => window.__toasts.push([n.dataset.testid, n.innerText]))))
+           .observe(document.getElementById('toasts'), {childList: true});",
+    )
+    .await;
+    ui.upload_catalogue().await;
+
+    assert_eq!(ui.text("job-percent").await, "100%");
+    assert_eq!(
+        ui.by_testid("job-progress")
+            .await
+            .attr("aria-valuenow")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("100")
+    );
+    let status = ui.text("job-status").await;
+    assert!(status.starts_with("Completed"), "{status}");
+    let seen: Vec<String> = serde_json::from_value(ui.js("return window.__seen").await).unwrap();
+    assert_eq!(seen.last().map(String::as_str), Some("100%"), "{seen:?}");
+    eprintln!(
+        "progress seen: {seen:?}; counts: {}",
+        ui.text("job-counts").await
+    );
+
+    // The row that is not a domain is listed with its row number.
+    let errors = ui.text("job-errors").await;
+    assert!(errors.contains("Row 3"), "{errors}");
+    // A success toast names the file; the bad row does not make the import a failure.
+    let toasts: Vec<(String, String)> =
+        serde_json::from_value(ui.js("return window.__toasts").await).unwrap();
+    assert!(
+        toasts
+            .iter()
+            .any(|(kind, text)| kind == "toast-success" && text.contains("companies.csv")),
+        "{toasts:?}"
+    );
+
+    // The list and the KPIs show every imported domain.
+    let n = ui.fixtures.len();
+    let summary = ui.text("page-summary").await;
+    assert!(summary.ends_with(&format!("of {n} leads")), "{summary}");
+    ui.wait_js(
+        "the KPI total",
+        &format!(
+            "return document.querySelector(\"[data-testid='kpi-total']\").innerText === '{n}'"
+        ),
+    )
+    .await;
+    // Default order: P1 first.
+    let priorities = ui.column("priority-badge", "priority").await;
+    let mut sorted = priorities.clone();
+    sorted.sort();
+    assert_eq!(priorities, sorted, "default order is by priority");
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_narrow_the_list_and_survive_a_reload() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    ui.upload_catalogue().await;
+
+    ui.select("filter-segment", "Existing").await;
+    ui.wait_rows(
+        "only Existing leads",
+        "rows => rows.length > 0 && rows.every(r => r.querySelector(\"[data-testid='segment-badge']\").dataset.segment === 'Existing')",
+    )
+    .await;
+    let existing = ui.rows().await;
+    assert!(existing < ui.fixtures.len());
+    // The segment badge explains itself with the lead's reason.
+    let tip = ui
+        .js("return document.querySelector(\"[data-testid='lead-row'] [data-testid='segment-badge']\").dataset.tip")
+        .await;
+    assert!(
+        tip.as_str().unwrap().contains("Microsoft 365"),
+        "segment tooltip: {tip}"
+    );
+    let tip = ui
+        .js("return document.querySelector(\"[data-testid='lead-row'] [data-testid='priority-badge']\").dataset.tip")
+        .await;
+    assert!(
+        ["Existing Microsoft but Weak Partner", "Renewal Pressure"]
+            .iter()
+            .any(|l| tip.as_str().unwrap().contains(l)),
+        "priority tooltip: {tip}"
+    );
+
+    // Kept in the URL, so a reload (or a shared link) shows the same list.
+    let url = ui.client.current_url().await.unwrap();
+    assert!(
+        url.query().unwrap_or("").contains("segment=Existing"),
+        "{url}"
+    );
+    ui.reload().await;
+    assert_eq!(
+        ui.by_testid("filter-segment")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Existing")
+    );
+    assert_eq!(ui.rows().await, existing);
+
+    // Provider on top of it narrows further; search is debounced and narrows again.
+    ui.select("filter-segment", "").await;
+    ui.select("filter-provider", "Google").await;
+    ui.wait_rows(
+        "only Google leads",
+        "rows => rows.length > 0 && rows.every(r => r.querySelector(\"[data-testid='provider-badge']\").dataset.provider === 'Google')",
+    )
+    .await;
+    let google = ui.domains().await;
+    assert!(
+        google.contains(&"adatum-google.com".to_owned()),
+        "{google:?}"
+    );
+    ui.by_testid("filter-search")
+        .await
+        .send_keys("adatum")
+        .await
+        .unwrap();
+    ui.wait_rows(
+        "the search result",
+        "rows => rows.length === 1 && rows[0].dataset.domain === 'adatum-google.com'",
+    )
+    .await;
+
+    // Min score: every shown lead reaches it.
+    ui.click("filter-reset").await;
+    ui.by_testid("filter-min-score")
+        .await
+        .send_keys("60")
+        .await
+        .unwrap();
+    ui.wait_rows(
+        "leads with a score of 60 or more",
+        "rows => rows.length > 0 && rows.every(r => Number(r.querySelector(\"[data-testid='score']\").dataset.score) >= 60)",
+    )
+    .await;
+    let url = ui.client.current_url().await.unwrap();
+    assert!(url.query().unwrap_or("").contains("min_score=60"), "{url}");
+
+    // Clearing brings the whole list back.
+    ui.click("filter-reset").await;
+    let n = ui.fixtures.len();
+    ui.wait_rows("the whole list", &format!("rows => rows.length === {n}"))
+        .await;
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clicking_a_column_header_sorts_and_a_second_click_reverses() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    ui.upload_catalogue().await;
+    let before = ui.domains().await;
+
+    ui.click("sort-domain").await;
+    ui.wait_js(
+        "ascending domain order",
+        "return document.querySelector(\"[data-testid='col-domain']\").getAttribute('aria-sort') === 'ascending'
+            && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'",
+    )
+    .await;
+    let asc = ui.domains().await;
+    let mut expected = asc.clone();
+    expected.sort();
+    assert_eq!(asc, expected, "ascending by domain");
+    assert_ne!(asc, before, "the order changed");
+    assert_eq!(
+        ui.by_testid("col-score")
+            .await
+            .attr("aria-sort")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("none")
+    );
+
+    ui.click("sort-domain").await;
+    ui.wait_js(
+        "descending domain order",
+        "return document.querySelector(\"[data-testid='col-domain']\").getAttribute('aria-sort') === 'descending'
+            && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'",
+    )
+    .await;
+    let desc = ui.domains().await;
+    expected.reverse();
+    assert_eq!(desc, expected, "descending by domain");
+
+    // Score starts with the best leads, and the sort survives a reload.
+    ui.click("sort-score").await;
+    ui.wait_js(
+        "descending score order",
+        "return document.querySelector(\"[data-testid='col-score']\").getAttribute('aria-sort') === 'descending'
+            && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'",
+    )
+    .await;
+    let scores: Vec<i64> = ui
+        .column("score", "score")
+        .await
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(scores.first() > scores.last(), "{scores:?}");
+    ui.reload().await;
+    assert_eq!(
+        ui.by_testid("col-score")
+            .await
+            .attr("aria-sort")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("descending")
+    );
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_page_size_pages_through_the_list() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    ui.upload_catalogue().await;
+    let n = ui.fixtures.len();
+    assert!(n > 25 && n <= 50, "the catalogue fills two pages of 25");
+
+    ui.select("page-size", "25").await;
+    ui.wait_rows("a page of 25", "rows => rows.length === 25")
+        .await;
+    assert_eq!(
+        ui.text("page-summary").await,
+        format!("Showing 1–25 of {n} leads")
+    );
+    assert_eq!(ui.text("page-of").await, "Page 1 of 2");
+    assert!(!ui.by_testid("page-prev").await.is_enabled().await.unwrap());
+    let first = ui.domains().await;
+
+    ui.click("page-next").await;
+    ui.wait_rows(
+        "the second page",
+        &format!("rows => rows.length === {}", n - 25),
+    )
+    .await;
+    assert_eq!(
+        ui.text("page-summary").await,
+        format!("Showing 26–{n} of {n} leads")
+    );
+    assert_eq!(ui.text("page-of").await, "Page 2 of 2");
+    assert!(!ui.by_testid("page-next").await.is_enabled().await.unwrap());
+    let second = ui.domains().await;
+    assert!(
+        second.iter().all(|d| !first.contains(d)),
+        "pages do not overlap"
+    );
+
+    // Page and size survive a reload.
+    ui.reload().await;
+    assert_eq!(ui.domains().await, second);
+    assert_eq!(
+        ui.by_testid("page-size")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("25")
+    );
+
+    ui.click("page-prev").await;
+    ui.wait_rows("the first page again", "rows => rows.length === 25")
+        .await;
+    assert_eq!(ui.domains().await, first);
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_score_breakdown_dialog_lists_every_line_and_closes_three_ways() {
+    let ui = Ui::start().await;
+    ui.open("?search=contoso-m365").await;
+    ui.upload_catalogue_then("rows => rows.length === 1").await;
+
+    let open_dialog = async || {
+        ui.client
+            .find(Locator::Css(
+                "[data-testid='lead-link'][data-domain='contoso-m365.com']",
+            ))
+            .await
+            .expect("the lead link")
+            .click()
+            .await
+            .expect("open the breakdown");
+        ui.wait_js(
+            "the breakdown",
+            "const d = document.querySelector(\"[data-testid='breakdown-dialog']\");
+             return d.open && document.querySelectorAll(\"[data-testid='breakdown-line']\").length > 0;",
+        )
+        .await;
+    };
+    let is_open = async || {
+        ui.js("return document.querySelector(\"[data-testid='breakdown-dialog']\").open")
+            .await
+            .as_bool()
+            .unwrap()
+    };
+
+    open_dialog().await;
+    // contoso-m365.com: M365 50, SPF +10, DKIM +10, DMARC quarantine +15 = 85.
+    let lines = ui
+        .js(
+            "return [...document.querySelectorAll(\"[data-testid='breakdown-line']\")]
+              .map(r => [r.dataset.name, r.querySelector('.bd-points').innerText])",
+        )
+        .await;
+    let lines: Vec<(String, String)> = serde_json::from_value(lines).unwrap();
+    let names: Vec<&str> = lines.iter().map(|(n, _)| n.as_str()).collect();
+    for name in ["provider", "spf", "dkim", "dmarc_quarantine", "total"] {
+        assert!(names.contains(&name), "line {name} in {lines:?}");
+    }
+    let points = |s: &str| -> i64 { s.replace('−', "-").replace('+', "").parse().unwrap() };
+    let sum: i64 = lines
+        .iter()
+        .filter(|(n, _)| n != "total")
+        .map(|(_, p)| points(p))
+        .sum();
+    let total = lines.iter().find(|(n, _)| n == "total").unwrap();
+    assert_eq!(sum, points(&total.1), "the lines add up: {lines:?}");
+    assert_eq!(points(&total.1), 85, "{lines:?}");
+    let evidence = ui.text("breakdown-evidence").await;
+    assert!(evidence.contains("outlook.com"), "MX evidence: {evidence}");
+    assert_eq!(
+        ui.text("breakdown-domain").await,
+        "contoso-m365.com · Contoso M365 Ltd"
+    );
+    ui.screenshot("breakdown.png").await;
+
+    // 1. Esc.
+    ui.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .unwrap();
+    ui.wait_js(
+        "Esc to close the dialog",
+        "return !document.querySelector(\"[data-testid='breakdown-dialog']\").open",
+    )
+    .await;
+
+    // 2. The close button.
+    open_dialog().await;
+    ui.click("breakdown-close").await;
+    ui.wait_js(
+        "the close button to close the dialog",
+        "return !document.querySelector(\"[data-testid='breakdown-dialog']\").open",
+    )
+    .await;
+
+    // 3. A click outside it, on the backdrop (top-left corner of the viewport).
+    open_dialog().await;
+    let inside = MouseActions::new("mouse".to_owned())
+        .then(PointerAction::MoveToElement {
+            element: ui.by_testid("breakdown-body").await,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    ui.client.perform_actions(inside).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(is_open().await, "a click inside keeps the dialog open");
+    let outside = MouseActions::new("mouse".to_owned())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: 4.0,
+            y: 4.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    ui.client.perform_actions(outside).await.unwrap();
+    ui.client.release_actions().await.unwrap();
+    ui.wait_js(
+        "a click outside to close the dialog",
+        "return !document.querySelector(\"[data-testid='breakdown-dialog']\").open",
+    )
+    .await;
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_links_download_the_filtered_leads() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    ui.upload_catalogue().await;
+    ui.select("filter-provider", "M365").await;
+    ui.wait_rows(
+        "only M365 leads",
+        "rows => rows.length > 0 && rows.every(r => r.dataset.domain && r.querySelector(\"[data-testid='provider-badge']\").dataset.provider === 'M365')",
+    )
+    .await;
+
+    let csv_href = ui
+        .by_testid("export-csv")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(csv_href.starts_with("/api/leads/export?"), "{csv_href}");
+    assert!(csv_href.contains("format=csv"), "{csv_href}");
+    assert!(csv_href.contains("provider=M365"), "{csv_href}");
+    let xlsx_href = ui
+        .by_testid("export-xlsx")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(xlsx_href.contains("format=xlsx") && xlsx_href.contains("provider=M365"));
+
+    // Fetch both from the page, as the browser's download would.
+    let fetch = |href: &str| {
+        format!(
+            "const done = arguments[arguments.length - 1];
+             fetch({href:?}).then(async r => {{
+               const bytes = new Uint8Array(await r.arrayBuffer());
+               done({{status: r.status, type: r.headers.get('content-type') || '',
+                      disposition: r.headers.get('content-disposition') || '',
+                      head: [...bytes.slice(0, 4)], text: new TextDecoder().decode(bytes)}});
+             }}).catch(e => done({{status: 0, type: String(e)}}));"
+        )
+    };
+    let csv = ui
+        .client
+        .execute_async(&fetch(&csv_href), Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(csv["status"], 200, "{csv}");
+    assert!(
+        csv["type"].as_str().unwrap().contains("csv"),
+        "{}",
+        csv["type"]
+    );
+    let disposition = csv["disposition"].as_str().unwrap();
+    assert!(
+        disposition.contains("attachment") && disposition.contains(".csv"),
+        "{disposition}"
+    );
+    let text = csv["text"].as_str().unwrap().trim_start_matches('\u{feff}');
+    let header = text.lines().next().unwrap_or_default();
+    assert!(header.contains("domain"), "{header}");
+    assert!(text.contains("contoso-m365.com"), "M365 leads are exported");
+    assert!(!text.contains("adatum-google.com"), "the filter applies");
+
+    let xlsx = ui
+        .client
+        .execute_async(&fetch(&xlsx_href), Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(xlsx["status"], 200);
+    assert_eq!(
+        xlsx["head"],
+        json!([0x50, 0x4b, 3, 4]),
+        "an XLSX is a zip file"
+    );
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_of_the_main_page_on_a_laptop_and_a_phone() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    ui.upload_catalogue().await;
+
+    ui.fit_window(1366, 900).await;
+    let width = ui.js("return window.innerWidth").await;
+    assert_eq!(width, 1366, "laptop viewport");
+    let fits = ui
+        .js("const w = document.getElementById('table-wrap'); return w.scrollWidth <= w.clientWidth")
+        .await;
+    assert_eq!(fits, true, "every column fits a laptop screen");
+    let main = ui.screenshot("main.png").await;
+
+    ui.fit_window(390, 844).await;
+    let layout = ui
+        .js(
+            "return {inner: window.innerWidth, page: document.documentElement.scrollWidth,
+                     table: document.getElementById('table-wrap').scrollWidth,
+                     wrap: document.getElementById('table-wrap').clientWidth}",
+        )
+        .await;
+    assert_eq!(layout["inner"], 390, "phone viewport: {layout}");
+    assert!(
+        layout["page"].as_u64() <= layout["inner"].as_u64(),
+        "the page itself never scrolls sideways on a phone: {layout}"
+    );
+    assert!(
+        layout["table"].as_u64() > layout["wrap"].as_u64(),
+        "the table scrolls inside its box: {layout}"
+    );
+    let phone = ui.screenshot("phone.png").await;
+    // Scrolled sideways, the priority and the domain stay in view, side by side.
+    let sticky = ui
+        .js(
+            "const w = document.getElementById('table-wrap'); w.scrollLeft = w.scrollWidth;
+             const row = document.querySelector(\"[data-testid='lead-row']\");
+             const p = row.querySelector('td.col-priority').getBoundingClientRect();
+             const d = row.querySelector('td.col-domain').getBoundingClientRect();
+             const s = row.querySelector('td.col-score').getBoundingClientRect();
+             return {scrolled: w.scrollLeft > 0, p_left: p.left, p_right: p.right, d_left: d.left,
+                     d_right: d.right, s_right: s.right, view: w.getBoundingClientRect().right};",
+        )
+        .await;
+    assert_eq!(sticky["scrolled"], true, "{sticky}");
+    let at = |k: &str| sticky[k].as_f64().unwrap();
+    assert!(
+        at("p_left") >= 0.0 && at("p_right") <= at("d_left") + 1.0,
+        "{sticky}"
+    );
+    assert!(at("d_right") < 390.0, "the domain stays visible: {sticky}");
+    assert!(
+        at("s_right") <= at("view") + 1.0,
+        "the score is reachable: {sticky}"
+    );
+    ui.js("document.getElementById('table-wrap').scrollLeft = 0")
+        .await;
+    eprintln!("screenshots: {} {}", main.display(), phone.display());
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_auto_detect_checkbox_imports_a_file_with_turkish_headers() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    let path = ui.dir.path().join("firmalar.csv");
+    std::fs::write(
+        &path,
+        "Firma Adı;Web Sitesi;Telefon\n\
+         Contoso;https://www.contoso-m365.com/;0212 000 00 00\n\
+         Adatum;adatum-google.com;0216 000 00 00\n",
+    )
+    .unwrap();
+    let choose = async || {
+        ui.by_testid("upload-file")
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("choose the file");
+    };
+
+    // Without auto-detect the file has no known column: the job fails and says why.
+    choose().await;
+    ui.click("upload-submit").await;
+    ui.wait_js(
+        "the import to fail",
+        "const j = document.querySelector(\"[data-testid='job']\");
+         return j && !j.hidden && j.dataset.status === 'failed';",
+    )
+    .await;
+    let toast = ui
+        .wait_js(
+            "a toast saying why",
+            "return document.querySelector(\"[data-testid='toast-error']\")?.innerText",
+        )
+        .await;
+    let toast = toast.as_str().unwrap();
+    assert!(toast.contains("firmalar.csv"), "{toast}");
+    assert!(
+        toast.contains("auto-detect"),
+        "the way out is named: {toast}"
+    );
+    ui.dismiss_toasts().await;
+    assert_eq!(ui.rows().await, 0);
+
+    // With it, the company and website columns are found.
+    ui.click("upload-auto-detect").await;
+    choose().await;
+    ui.click("upload-submit").await;
+    ui.wait_js(
+        "the import to complete",
+        "const j = document.querySelector(\"[data-testid='job']\");
+         return j && !j.hidden && j.dataset.status === 'completed';",
+    )
+    .await;
+    ui.wait_rows("the two leads", "rows => rows.length === 2")
+        .await;
+    let mut domains = ui.domains().await;
+    domains.sort();
+    assert_eq!(domains, ["adatum-google.com", "contoso-m365.com"]);
+    let companies = ui
+        .js("return [...document.querySelectorAll(\"[data-testid='lead-row'] td[data-col='company']\")].map(td => td.innerText).sort()")
+        .await;
+    assert_eq!(companies, json!(["Adatum", "Contoso"]));
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_referral_column_follows_the_company_and_the_sync_button_needs_partner_center() {
+    // Partner Center off (the default): no sync button, and "-" for leads without a referral.
+    let ui = Ui::start().await;
+    ui.open("").await;
+    ui.upload_catalogue().await;
+    let headers = ui
+        .js("return [...document.querySelectorAll('#leads-head-row th')].map(th => th.dataset.testid)")
+        .await;
+    assert_eq!(
+        headers,
+        json!([
+            "col-priority",
+            "col-domain",
+            "col-company",
+            "col-referral",
+            "col-provider",
+            "col-gateway",
+            "col-local_provider",
+            "col-tenant_size",
+            "col-segment",
+            "col-score"
+        ])
+    );
+    let referrals = ui
+        .js("return [...document.querySelectorAll(\"[data-testid='lead-row'] [data-testid='referral-badge']\")].map(b => b.innerText)")
+        .await;
+    let referrals: Vec<String> = serde_json::from_value(referrals).unwrap();
+    assert_eq!(referrals.len(), ui.fixtures.len());
+    assert!(referrals.iter().all(|r| r == "-"), "{referrals:?}");
+    assert!(
+        !ui.by_testid("sync-partner-center")
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    ui.finish().await;
+
+    // Partner Center on: the button appears.
+    let ui = Ui::start_with(&[("HUNTER_PARTNER_CENTER_ENABLED", "true")]).await;
+    ui.open("").await;
+    ui.wait_js(
+        "the sync button",
+        "return !document.querySelector(\"[data-testid='sync-partner-center']\").hidden",
+    )
+    .await;
+    assert!(
+        ui.by_testid("sync-partner-center")
+            .await
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    ui.finish().await;
+}
