@@ -4,7 +4,7 @@
 //! Every order ends in `domain` (unique, not null), so it is total: pages never overlap or skip,
 //! and the export can page by keyset (the last row's sort key) instead of by offset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
@@ -14,13 +14,49 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
 
 use crate::read::{LEAD_COLUMNS, lead_from_row};
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// Leads fetched per query while exporting.
 const EXPORT_CHUNK: usize = 1000;
 
 /// The `referral_type` filter value and KPI key for leads without a referral.
 const NO_REFERRAL: &str = "none";
+
+/// `leads` view columns that are `lead_scores` columns under the same name: an order over these
+/// alone can be served by `lead_scores` and its indexes without joining the other tables.
+const SCORE_COLUMNS: [&str; 11] = [
+    "domain",
+    "provider",
+    "readiness_score",
+    "segment",
+    "technical_heat",
+    "commercial_segment",
+    "commercial_heat",
+    "priority_category",
+    "priority_label",
+    "referral_type",
+    "azure_tenant_id",
+];
+
+/// What a lead query reads: `lead_scores` alone (its indexes hold every filter and the default
+/// order) or the whole `leads` view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Scores,
+    Leads,
+}
+
+impl Source {
+    fn table(self) -> &'static str {
+        match self {
+            Source::Scores => "lead_scores",
+            Source::Leads => "leads",
+        }
+    }
+}
+
+/// Searches shorter than this cannot use the trigram index and scan instead.
+const TRIGRAM: usize = 3;
 
 /// KPI keys that are always present, with 0 when empty.
 const REFERRAL_TYPES: [&str; 4] = ["co-sell", "marketplace", "solution-provider", NO_REFERRAL];
@@ -216,28 +252,67 @@ pub struct Kpis {
 impl Store {
     /// One page of leads in the requested order and the number of leads matching the filter.
     /// A page past the end is empty and still carries the total.
+    ///
+    /// Three steps, so that a page on 100,000 leads reads an index range rather than every lead:
+    /// the count and the page's domains come from `lead_scores` alone when the order allows it
+    /// (every `lead_scores` row has its company and signals, so it holds exactly the leads),
+    /// then only the page's rows are read from the `leads` view.
     pub async fn leads(&self, q: &LeadQuery) -> Result<LeadPage, StoreError> {
-        let mut count = Sql::new("SELECT COUNT(*) FROM leads WHERE ");
-        count.filter(&q.filter)?;
+        let mut count = Sql::new("SELECT COUNT(*) FROM lead_scores WHERE ");
+        count.filter(&q.filter, self.backend, Source::Scores)?;
         let total: i64 = sqlx::query_scalar_with(AssertSqlSafe(count.text), count.args)
             .fetch_one(&self.pool)
             .await?;
 
         let offset = u64::from(q.page.max(1) - 1) * u64::from(q.page_size);
         let terms = order_terms(q.sort);
-        let mut select = Sql::new(&format!("SELECT {LEAD_COLUMNS} FROM leads WHERE "));
-        select.filter(&q.filter)?;
-        select.order_by(&terms);
-        select.push(" LIMIT ");
-        select.bind(i64::from(q.page_size))?;
-        select.push(" OFFSET ");
+        let source = if terms.iter().all(|t| SCORE_COLUMNS.contains(&t.column)) {
+            Source::Scores
+        } else {
+            Source::Leads
+        };
+        let mut pick = Sql::new(&format!("SELECT domain FROM {} WHERE ", source.table()));
+        pick.filter(&q.filter, self.backend, source)?;
+        pick.order_by(&terms);
+        pick.push(" LIMIT ");
+        pick.bind(i64::from(q.page_size))?;
+        pick.push(" OFFSET ");
         // Past i64 there is nothing to show anyway.
-        select.bind(i64::try_from(offset).unwrap_or(i64::MAX))?;
-        let rows = self.rows(select).await?;
-        Ok(LeadPage {
-            leads: rows.iter().map(lead_from_row).collect::<Result<_, _>>()?,
-            total: u64::try_from(total).unwrap_or_default(),
-        })
+        pick.bind(i64::try_from(offset).unwrap_or(i64::MAX))?;
+        let domains: Vec<String> = sqlx::query_scalar_with(AssertSqlSafe(pick.text), pick.args)
+            .fetch_all(&self.pool)
+            .await?;
+
+        let total = u64::try_from(total).unwrap_or_default();
+        if domains.is_empty() {
+            return Ok(LeadPage {
+                leads: Vec::new(),
+                total,
+            });
+        }
+        let mut select = Sql::new(&format!(
+            "SELECT {LEAD_COLUMNS} FROM leads WHERE domain IN ("
+        ));
+        for (i, domain) in domains.iter().enumerate() {
+            if i > 0 {
+                select.push(", ");
+            }
+            select.bind(domain.clone())?;
+        }
+        select.push(")");
+        let mut leads: Vec<Lead> = self
+            .rows(select)
+            .await?
+            .iter()
+            .map(lead_from_row)
+            .collect::<Result<_, _>>()?;
+        let position: HashMap<&str, usize> = domains
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.as_str(), i))
+            .collect();
+        leads.sort_by_key(|lead| position.get(lead.domain.as_str()).copied());
+        Ok(LeadPage { leads, total })
     }
 
     /// Every lead matching `filter`, in the order of [`Store::leads`], fetched in chunks of
@@ -333,7 +408,7 @@ async fn export_chunk(
         Cursor::After(key) => Some(key),
     };
     let mut select = Sql::new(&format!("SELECT {LEAD_COLUMNS} FROM leads WHERE "));
-    select.filter(&filter)?;
+    select.filter(&filter, store.backend, Source::Leads)?;
     if let Some(key) = &after {
         select.push(" AND ");
         select.after(&terms, key)?;
@@ -465,8 +540,15 @@ impl Sql {
         }
     }
 
-    /// The filter's conditions joined by AND; `1 = 1` without any.
-    fn filter(&mut self, filter: &LeadFilter) -> Result<(), StoreError> {
+    /// The filter's conditions joined by AND; `1 = 1` without any. The search is a
+    /// case-insensitive substring of domain, company name or provider (`%` and `_` literal),
+    /// through the trigram index where the backend and its length allow.
+    fn filter(
+        &mut self,
+        filter: &LeadFilter,
+        backend: Backend,
+        source: Source,
+    ) -> Result<(), StoreError> {
         let mut conditions: Vec<(&str, String)> = Vec::new();
         if let Some(segment) = filter.segment {
             conditions.push(("segment = ", segment.to_string()));
@@ -496,19 +578,46 @@ impl Sql {
             self.bind(i64::from(min))?;
         }
         let search = filter.search.as_deref().map(str::trim).unwrap_or_default();
-        if !search.is_empty() {
-            let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-            self.push(" AND (");
-            for (i, column) in ["domain", "company_name", "provider"].iter().enumerate() {
-                if i > 0 {
-                    self.push(" OR ");
-                }
-                self.push(&format!("lower({column}) LIKE "));
-                self.bind(pattern.clone())?;
+        if search.is_empty() {
+            return Ok(());
+        }
+        let needle = search.to_lowercase();
+        let pattern = format!("%{}%", escape_like(&needle));
+        // On `lead_scores` the matches are looked up by primary key (or, on PostgreSQL, are
+        // the indexed column itself); the view has no such key and takes their domains.
+        let (open, close) = match (backend, source) {
+            (Backend::Sqlite, Source::Scores) => {
+                ("id IN (SELECT rowid FROM lead_search WHERE ", ")")
+            }
+            (Backend::Sqlite, Source::Leads) => {
+                ("domain IN (SELECT domain FROM lead_search WHERE ", ")")
+            }
+            (Backend::Postgres, Source::Scores) => ("", ""),
+            (Backend::Postgres, Source::Leads) => {
+                ("domain IN (SELECT domain FROM lead_scores WHERE ", ")")
+            }
+        };
+        self.push(" AND ");
+        self.push(open);
+        match backend {
+            Backend::Sqlite if needle.chars().count() >= TRIGRAM => {
+                // One quoted FTS5 string: a trigram phrase, which matches it as a substring.
+                self.push("lead_search MATCH ");
+                self.bind(format!("\"{}\"", needle.replace('"', "\"\"")))?;
+            }
+            Backend::Sqlite => {
+                self.push("lower(text) LIKE ");
+                self.bind(pattern)?;
                 self.push(" ESCAPE '\\'");
             }
-            self.push(")");
+            Backend::Postgres => {
+                // Backslash is PostgreSQL's default LIKE escape; an explicit ESCAPE clause
+                // would hide the pattern from the trigram index.
+                self.push("search_text LIKE ");
+                self.bind(pattern)?;
+            }
         }
+        self.push(close);
         Ok(())
     }
 
@@ -648,23 +757,56 @@ mod tests {
     }
 
     #[test]
-    fn filters_become_numbered_placeholders_and_like_wildcards_are_escaped() {
-        let filter = LeadFilter {
+    fn filters_become_numbered_placeholders_and_searches_use_the_trigram_index() {
+        let filter = |search: &str| LeadFilter {
             segment: Some(Segment::Migration),
             min_score: Some(60),
-            search: Some(" 100%_Sure\\ ".into()),
+            search: Some(search.into()),
             referral_type: Some("none".into()),
             ..LeadFilter::default()
         };
+        let head =
+            "1 = 1 AND segment = $1 AND referral_type IS NULL AND readiness_score >= $2 AND ";
+        let cases = [
+            (
+                Backend::Sqlite,
+                Source::Scores,
+                " 100%_\"Sure\\ ",
+                "id IN (SELECT rowid FROM lead_search WHERE lead_search MATCH $3)",
+            ),
+            (
+                Backend::Sqlite,
+                Source::Leads,
+                " %A ",
+                "domain IN (SELECT domain FROM lead_search WHERE lower(text) LIKE $3 ESCAPE '\\')",
+            ),
+            (
+                Backend::Postgres,
+                Source::Scores,
+                " 100%_\"Sure\\ ",
+                "search_text LIKE $3",
+            ),
+            (
+                Backend::Postgres,
+                Source::Leads,
+                "abc",
+                "domain IN (SELECT domain FROM lead_scores WHERE search_text LIKE $3)",
+            ),
+        ];
+        for (backend, source, search, condition) in cases {
+            let mut sql = Sql::new("");
+            sql.filter(&filter(search), backend, source).unwrap();
+            assert_eq!(
+                sql.text,
+                format!("{head}{condition}"),
+                "{backend:?} {search:?}"
+            );
+            assert_eq!(sql.args.len(), 3);
+        }
         let mut sql = Sql::new("");
-        sql.filter(&filter).unwrap();
-        assert_eq!(
-            sql.text,
-            "1 = 1 AND segment = $1 AND referral_type IS NULL AND readiness_score >= $2 AND \
-             (lower(domain) LIKE $3 ESCAPE '\\' OR lower(company_name) LIKE $4 ESCAPE '\\' \
-             OR lower(provider) LIKE $5 ESCAPE '\\')"
-        );
-        assert_eq!(sql.args.len(), 5);
+        sql.filter(&filter("  "), Backend::Sqlite, Source::Scores)
+            .unwrap();
+        assert_eq!(Some(sql.text.as_str()), head.strip_suffix(" AND "));
         assert_eq!(escape_like("100%_sure\\"), "100\\%\\_sure\\\\");
     }
 

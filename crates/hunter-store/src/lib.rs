@@ -90,6 +90,10 @@ impl Store {
                     // A writer waits up to 15 s for another one (a bulk-scan batch holds the
                     // write lock for a while) instead of failing with "database is locked".
                     conn.execute("PRAGMA busy_timeout = 15000").await?;
+                    // Reads through the OS page cache, shared by all connections, instead of
+                    // copying pages into each connection's small cache: a lead list page on
+                    // 100,000 leads then costs no read system calls once the file is cached.
+                    conn.execute("PRAGMA mmap_size = 268435456").await?;
                     Ok(())
                 })
             });

@@ -581,6 +581,49 @@ async fn search_is_a_case_insensitive_substring_with_literal_wildcards() {
 }
 
 #[tokio::test]
+async fn search_follows_renamed_companies_and_changed_providers() {
+    on_each_backend(|db| async move {
+        seed(&db).await;
+        let search = |text: &'static str| {
+            let store = db.store.clone();
+            async move {
+                let filter = LeadFilter {
+                    search: Some(text.into()),
+                    ..Default::default()
+                };
+                let (mut got, _) = domains(&store, query(filter, None, 1, 50)).await;
+                got.sort();
+                got
+            }
+        };
+        // A new name from an import replaces the old one in search, for long and short terms.
+        db.store
+            .ingest(&[input("m365-h.com", Some("Omega Partners"))])
+            .await
+            .unwrap();
+        assert_eq!(search("omega").await, ["m365-h.com"]);
+        assert_eq!(search("Theta").await, Vec::<String>::new());
+        // A rescan that changes the provider: aaa-tie.com is no longer found as a Hosting lead.
+        let mut moved = SEED
+            .iter()
+            .find(|s| s.domain == "aaa-tie.com")
+            .copied()
+            .unwrap();
+        moved.provider = Google;
+        db.store
+            .save_scans(&[record(signals(&moved), score(&moved))])
+            .await
+            .unwrap();
+        assert_eq!(search("hosting").await, ["hosting-c.com", "hosting-c2.com"]);
+        assert!(search("google").await.contains(&"aaa-tie.com".to_owned()));
+        // Quotes and FTS syntax are text, not query language.
+        assert_eq!(search("a\"b OR c").await, Vec::<String>::new());
+        assert_eq!(search("ACME Tie").await, ["aaa-tie.com"]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn every_sort_walks_all_pages_in_order_with_each_lead_exactly_once() {
     on_each_backend(|db| async move {
         seed(&db).await;

@@ -1,6 +1,13 @@
+DROP TRIGGER lead_search_company;
+DROP TRIGGER lead_search_delete;
+DROP TRIGGER lead_search_update;
+DROP TRIGGER lead_search_insert;
+DROP TABLE lead_search;
 DROP INDEX lead_scores_referral_type_order_idx;
 DROP INDEX lead_scores_provider_order_idx;
 DROP INDEX lead_scores_segment_order_idx;
+DROP INDEX lead_scores_order_idx;
+CREATE INDEX lead_scores_priority_idx ON lead_scores (priority_category, readiness_score DESC, domain);
 CREATE INDEX lead_scores_segment_idx ON lead_scores (segment);
 CREATE INDEX lead_scores_provider_idx ON lead_scores (provider);
 CREATE INDEX lead_scores_referral_type_idx ON lead_scores (referral_type);
