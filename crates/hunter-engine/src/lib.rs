@@ -4,5 +4,6 @@
 pub mod config;
 pub mod import;
 pub mod jobs;
+pub mod rescore;
 pub mod rules;
 pub mod scan;

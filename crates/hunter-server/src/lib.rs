@@ -19,6 +19,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
 use hunter_engine::config::Config;
 use hunter_engine::jobs::{JobQueue, WorkerOptions};
+use hunter_engine::rescore::rescore_stale;
 use hunter_engine::rules::{LoadRulesError, load_rules};
 use hunter_engine::scan::{ScanError, Scanner};
 use hunter_store::{Store, StoreError};
@@ -87,6 +88,19 @@ async fn start(config: &Config) -> Result<(Store, Arc<Scanner>), ServerError> {
     Ok((store, scanner))
 }
 
+/// Leads scored under other rules are re-scored from stored signals in the background after
+/// start-up (`hunter.md` §5.1); the caller aborts it at shutdown.
+fn spawn_rescore(store: Store, scanner: Arc<Scanner>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let version = &scanner.rules().version;
+        match rescore_stale(&store, scanner.rules()).await {
+            Ok(0) => {}
+            Ok(leads) => tracing::info!(leads, version, "re-scored leads under the current rules"),
+            Err(e) => tracing::warn!(error = %e, "re-scoring under the current rules failed"),
+        }
+    })
+}
+
 /// Builds everything from the settings (store + migrations, rules, scanner, job workers) and
 /// serves HTTP on `listener` until `shutdown` completes; then drains open requests, stops the
 /// workers (a running job goes back to the queue) and waits for them.
@@ -96,6 +110,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (store, scanner) = start(&config).await?;
+    let rescore = spawn_rescore(store.clone(), scanner.clone());
     let state = AppState::new(store.clone(), scanner.clone(), &config);
     let stop_workers = CancellationToken::new();
     let queue = state.jobs().clone();
@@ -111,6 +126,7 @@ pub async fn run(
         served
     };
     let (served, ()) = tokio::join!(serve, workers);
+    rescore.abort();
     store.close().await;
     tracing::info!("Hunter stopped");
     served.map_err(ServerError::Serve)
@@ -123,6 +139,7 @@ pub async fn run_worker(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (store, scanner) = start(&config).await?;
+    let rescore = spawn_rescore(store.clone(), scanner.clone());
     let stop = CancellationToken::new();
     let queue = JobQueue::new(store.clone());
     let workers = queue.run_workers(scanner, WorkerOptions::default(), stop.clone());
@@ -133,6 +150,7 @@ pub async fn run_worker(
         stop.cancel();
     };
     tokio::join!(workers, signal);
+    rescore.abort();
     store.close().await;
     tracing::info!("Hunter job workers stopped");
     Ok(())

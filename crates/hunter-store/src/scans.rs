@@ -27,6 +27,50 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Up to `limit` domains, in domain order after `after`, whose stored score was computed
+    /// under a rules version other than `rules_version` (`hunter.md` §5.1).
+    pub async fn stale_scores(
+        &self,
+        rules_version: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT domain FROM lead_scores
+             WHERE rules_version <> $1 AND domain > $2
+             ORDER BY domain LIMIT $3",
+        )
+        .bind(rules_version)
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Replaces the scores of existing leads in one transaction, leaving their signals alone:
+    /// re-scoring from stored signals after the rules changed. The effective provider comes
+    /// from the signals, which the rules do not touch, so `companies.provider` and its history
+    /// stay as they are. Domains without a stored score are ignored (nothing to re-score).
+    pub async fn save_scores(&self, scores: &[(String, Score)]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let now = now();
+        for i in domain_order(scores, |(domain, _)| domain) {
+            let (domain, score) = &scores[i];
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM lead_scores WHERE domain = $1")
+                    .bind(domain)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if exists.is_some() {
+                upsert_score(&mut tx, domain, score, &now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// [`Store::save_scans`] inside the caller's transaction, so a job can commit its progress with
 /// the results it describes.
 pub(crate) async fn save_scans_in(

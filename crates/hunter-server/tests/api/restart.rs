@@ -96,3 +96,71 @@ async fn a_bulk_job_interrupted_by_a_shutdown_completes_after_a_restart() {
     .await;
     dns.shutdown().await;
 }
+
+/// `hunter.md` §5.1: a server started with changed rules re-scores the stored leads from their
+/// signals in the background, without a rescan (its `scanned_at` stays).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leads_scored_under_other_rules_are_rescored_after_start_up() {
+    let fixtures = hunter_fixtures::catalogue();
+    let dns = DnsServer::start(&zones(&fixtures)).await;
+    let dns_addr = dns.addr();
+    let rules_dir = tempfile::tempdir().unwrap();
+    let default_rules = include_str!("../../../hunter-core/rules/default.json");
+    let mut changed: serde_json::Value = serde_json::from_str(default_rules).unwrap();
+    changed["provider_points"]["M365"] = json!(40);
+    let rules_path = rules_dir.path().join("rules.json");
+    std::fs::write(&rules_path, changed.to_string()).unwrap();
+    let rules_path = rules_path.display().to_string();
+    on_each_backend(move |db| {
+        let rules_path = rules_path.clone();
+        async move {
+            let domain = "contoso-m365.com";
+            let server = Server::start(config(&db.url, dns_addr, &[])).await;
+            let before = json(
+                server
+                    .post_json("/api/scan/domain", &json!({ "domain": domain }))
+                    .await,
+                200,
+            )
+            .await;
+            server.stop().await;
+
+            let settings = config(&db.url, dns_addr, &[("HUNTER_RULES_PATH", &rules_path)]);
+            let server = Server::start(settings).await;
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let breakdown = loop {
+                let b = json(
+                    server
+                        .get(&format!("/api/leads/{domain}/score-breakdown"))
+                        .await,
+                    200,
+                )
+                .await;
+                let provider_points = b["lines"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["name"] == "provider")
+                    .map(|l| l["points"].clone());
+                if provider_points == Some(json!(40)) {
+                    break b;
+                }
+                assert!(Instant::now() < deadline, "not re-scored: {b:#}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            // M365 is worth 10 points less under the new rules; nothing else changed.
+            let old = before["readiness_score"].as_i64().unwrap();
+            assert_eq!(
+                breakdown["readiness_score"],
+                json!(old - 10),
+                "{breakdown:#}"
+            );
+            let lead = json(server.get(&format!("/api/leads/{domain}")).await, 200).await;
+            assert_eq!(lead["readiness_score"], json!(old - 10));
+            assert_eq!(lead["scanned_at"], before["scanned_at"], "no rescan");
+            server.stop().await;
+        }
+    })
+    .await;
+    dns.shutdown().await;
+}

@@ -5,6 +5,7 @@ DROP TRIGGER lead_scores_search_text ON lead_scores;
 DROP FUNCTION lead_scores_search_text();
 DROP INDEX lead_scores_search_idx;
 ALTER TABLE lead_scores DROP COLUMN search_text;
+DROP INDEX companies_name_idx;
 DROP INDEX lead_scores_referral_type_order_idx;
 DROP INDEX lead_scores_provider_order_idx;
 DROP INDEX lead_scores_segment_order_idx;

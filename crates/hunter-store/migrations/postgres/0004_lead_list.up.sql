@@ -16,6 +16,9 @@ CREATE INDEX lead_scores_provider_order_idx
 CREATE INDEX lead_scores_referral_type_order_idx
     ON lead_scores (referral_type, priority_category, readiness_score DESC, domain, segment, provider);
 
+-- Sorting by company name walks this index and stops after a page, instead of sorting every lead.
+CREATE INDEX companies_name_idx ON companies (canonical_name);
+
 -- Search over domain, company name and provider (§9 item 27): their lowercased text in one
 -- column with a trigram index, so `LIKE '%term%'` of three or more characters reads matching
 -- rows instead of every lead. pg_trgm is a trusted extension: the database owner may create it.

@@ -3,6 +3,7 @@ DROP TRIGGER lead_search_delete;
 DROP TRIGGER lead_search_update;
 DROP TRIGGER lead_search_insert;
 DROP TABLE lead_search;
+DROP INDEX companies_name_idx;
 DROP INDEX lead_scores_referral_type_order_idx;
 DROP INDEX lead_scores_provider_order_idx;
 DROP INDEX lead_scores_segment_order_idx;
