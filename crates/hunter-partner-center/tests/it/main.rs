@@ -1,0 +1,5 @@
+//! The Partner Center I/O layer against the fakes in hunter-fixtures.
+
+mod auth;
+mod client;
+mod support;
