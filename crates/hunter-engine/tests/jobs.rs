@@ -18,7 +18,7 @@ use hunter_engine::jobs::{JobQueue, WorkerOptions};
 use hunter_engine::scan::Scanner;
 use hunter_fixtures::{DnsServer, Faults, Fixture, synthetic, zones};
 use hunter_store::{ImportRows, Job, JobError, JobKind, JobStatus, Store};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::AnyPool;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -36,75 +36,29 @@ impl Db {
     }
 }
 
+/// Runs `test` on a fresh, migrated database per backend (`hunter_fixtures::on_each_backend`).
 async fn on_each_backend<F, Fut>(test: F)
 where
-    F: Fn(Db) -> Fut,
+    F: Fn(Db) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite_url = format!("sqlite://{}", dir.path().join("hunter.db").display());
-    if let Err(panic) = run_on(&sqlite_url, &test).await {
-        eprintln!("failed on SQLite");
-        std::panic::resume_unwind(panic);
-    }
-
-    let Ok(admin_url) = std::env::var("HUNTER_TEST_PG_URL") else {
-        return;
-    };
-    sqlx::any::install_default_drivers();
-    let name = format!("hunter_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = AnyConnection::connect(&admin_url).await.unwrap();
-    admin
-        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .unwrap();
-    let outcome = run_on(&with_database(&admin_url, &name), &test).await;
-    admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE {name} WITH (FORCE)"
-        )))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(panic) = outcome {
-        eprintln!("failed on PostgreSQL");
-        std::panic::resume_unwind(panic);
-    }
-}
-
-async fn run_on<F, Fut>(url: &str, test: &F) -> Result<(), Box<dyn std::any::Any + Send>>
-where
-    F: Fn(Db) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let store = Store::connect(url).await.unwrap();
-    store.migrate_up().await.unwrap();
-    let raw = AnyPool::connect(url).await.unwrap();
-    // A spawned task turns a panic into a JoinError, so cleanup still runs.
-    let result = tokio::spawn(test(Db {
-        store: store.clone(),
-        raw: raw.clone(),
-    }))
+    let test = Arc::new(test);
+    hunter_fixtures::on_each_backend(move |url| {
+        let test = test.clone();
+        async move {
+            let store = Store::connect(&url).await.unwrap();
+            store.migrate_up().await.unwrap();
+            let raw = AnyPool::connect(&url).await.unwrap();
+            test(Db {
+                store: store.clone(),
+                raw: raw.clone(),
+            })
+            .await;
+            store.close().await;
+            raw.close().await;
+        }
+    })
     .await;
-    store.close().await;
-    raw.close().await;
-    result.map_err(|e| e.into_panic())
-}
-
-/// The admin URL with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
 use hunter_core::dns::MxRecord;
@@ -15,7 +16,7 @@ use hunter_core::model::{
 use hunter_store::{
     LeadFilter, LeadQuery, LeadSort, NewInput, SORTABLE, ScanRecord, SortOrder, Source, Store,
 };
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::AnyPool;
 
 use DmarcPolicy::{None as DmarcNone, Quarantine, Reject};
 use PriorityCategory::{P1, P2, P4, P6};
@@ -42,81 +43,29 @@ impl Db {
     }
 }
 
-/// Runs `test` on SQLite, then on PostgreSQL when `HUNTER_TEST_PG_URL` is set. A panic inside
-/// `test` still drops the PostgreSQL database before it is re-raised.
+/// Runs `test` on a fresh, migrated database per backend (`hunter_fixtures::on_each_backend`).
 async fn on_each_backend<F, Fut>(test: F)
 where
-    F: Fn(Db) -> Fut,
+    F: Fn(Db) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite_url = format!("sqlite://{}", dir.path().join("hunter.db").display());
-    if let Err(panic) = run_on(&sqlite_url, &test).await {
-        eprintln!("failed on SQLite");
-        std::panic::resume_unwind(panic);
-    }
-
-    let Ok(admin_url) = std::env::var("HUNTER_TEST_PG_URL") else {
-        return;
-    };
-    sqlx::any::install_default_drivers();
-    let name = format!("hunter_leads_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = AnyConnection::connect(&admin_url).await.unwrap();
-    // Byte-order text comparison, as on SQLite, so the expected orders below (Rust `str`
-    // order) hold whatever the server's default locale is.
-    admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C'"
-        )))
-        .await
-        .unwrap();
-    let outcome = run_on(&with_database(&admin_url, &name), &test).await;
-    admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE {name} WITH (FORCE)"
-        )))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(panic) = outcome {
-        eprintln!("failed on PostgreSQL");
-        std::panic::resume_unwind(panic);
-    }
-}
-
-async fn run_on<F, Fut>(url: &str, test: &F) -> Result<(), Box<dyn std::any::Any + Send>>
-where
-    F: Fn(Db) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let store = Store::connect(url).await.unwrap();
-    store.migrate_up().await.unwrap();
-    let raw = AnyPool::connect(url).await.unwrap();
-    // A spawned task turns a panic into a JoinError, so cleanup still runs.
-    let result = tokio::spawn(test(Db {
-        store: store.clone(),
-        raw: raw.clone(),
-    }))
+    let test = Arc::new(test);
+    hunter_fixtures::on_each_backend(move |url| {
+        let test = test.clone();
+        async move {
+            let store = Store::connect(&url).await.unwrap();
+            store.migrate_up().await.unwrap();
+            let raw = AnyPool::connect(&url).await.unwrap();
+            test(Db {
+                store: store.clone(),
+                raw: raw.clone(),
+            })
+            .await;
+            store.close().await;
+            raw.close().await;
+        }
+    })
     .await;
-    store.close().await;
-    raw.close().await;
-    result.map_err(|e| e.into_panic())
-}
-
-/// The admin URL with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

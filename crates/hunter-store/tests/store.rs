@@ -3,6 +3,7 @@
 //! names a server, e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use hunter_core::dns::MxRecord;
 use hunter_core::model::{
@@ -14,7 +15,7 @@ use hunter_store::{
     StoreError,
 };
 use serde_json::json;
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::AnyPool;
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -59,83 +60,32 @@ enum Schema {
     Migrated,
 }
 
-/// Runs `test` on SQLite, then on PostgreSQL when `HUNTER_TEST_PG_URL` is set. A panic inside
-/// `test` still drops the PostgreSQL database before it is re-raised.
+/// Runs `test` on a fresh database per backend (`hunter_fixtures::on_each_backend`), migrated
+/// or empty as `schema` says.
 async fn on_each_backend<F, Fut>(schema: Schema, test: F)
 where
-    F: Fn(Db) -> Fut,
+    F: Fn(Db) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite_url = format!("sqlite://{}", dir.path().join("hunter.db").display());
-    if let Err(panic) = run_on(&sqlite_url, schema, &test).await {
-        eprintln!("failed on SQLite");
-        std::panic::resume_unwind(panic);
-    }
-
-    let Ok(admin_url) = std::env::var("HUNTER_TEST_PG_URL") else {
-        return;
-    };
-    sqlx::any::install_default_drivers();
-    let name = format!("hunter_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = AnyConnection::connect(&admin_url).await.unwrap();
-    admin
-        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .unwrap();
-    let outcome = run_on(&with_database(&admin_url, &name), schema, &test).await;
-    admin
-        .execute(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE {name} WITH (FORCE)"
-        )))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(panic) = outcome {
-        eprintln!("failed on PostgreSQL");
-        std::panic::resume_unwind(panic);
-    }
-}
-
-async fn run_on<F, Fut>(
-    url: &str,
-    schema: Schema,
-    test: &F,
-) -> Result<(), Box<dyn std::any::Any + Send>>
-where
-    F: Fn(Db) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let store = Store::connect(url).await.unwrap();
-    if let Schema::Migrated = schema {
-        store.migrate_up().await.unwrap();
-    }
-    let raw = AnyPool::connect(url).await.unwrap();
-    // A spawned task turns a panic into a JoinError, so cleanup still runs.
-    let result = tokio::spawn(test(Db {
-        store: store.clone(),
-        raw: raw.clone(),
-    }))
+    let test = Arc::new(test);
+    hunter_fixtures::on_each_backend(move |url| {
+        let test = test.clone();
+        async move {
+            let store = Store::connect(&url).await.unwrap();
+            if let Schema::Migrated = schema {
+                store.migrate_up().await.unwrap();
+            }
+            let raw = AnyPool::connect(&url).await.unwrap();
+            test(Db {
+                store: store.clone(),
+                raw: raw.clone(),
+            })
+            .await;
+            store.close().await;
+            raw.close().await;
+        }
+    })
     .await;
-    store.close().await;
-    raw.close().await;
-    result.map_err(|e| e.into_panic())
-}
-
-/// The admin URL with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(i) => &base[..authority_start + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
