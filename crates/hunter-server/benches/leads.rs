@@ -17,6 +17,7 @@ use hunter_core::model::{
     ScanStatus, Score, Segment, Signals, TechnicalHeat, TenantSize,
 };
 use hunter_engine::config::Config;
+use hunter_fixtures::with_database;
 use hunter_store::{NewInput, ScanRecord, Source, Store};
 use tokio::sync::oneshot;
 
@@ -373,21 +374,5 @@ async fn main() {
                 pool.close().await;
             }
         }
-    }
-}
-
-/// `url` with its database name replaced by `name` (query kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority..].find('/') {
-        Some(i) => &base[..authority + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hunter_engine::config::Config;
@@ -12,91 +12,30 @@ use hunter_server::ServerError;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use sqlx::AnyPool;
-use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// SQLite always; PostgreSQL when `HUNTER_TEST_PG_URL` is set.
-pub fn backends() -> Vec<Backend> {
-    let mut list = vec![Backend::Sqlite];
-    if std::env::var("HUNTER_TEST_PG_URL").is_ok_and(|u| !u.is_empty()) {
-        list.push(Backend::Postgres);
-    }
-    list
-}
-
-/// Runs `test` once per backend, each time on a fresh database that is dropped afterwards (also
+/// Runs `test` once per backend, each time on a fresh database that is removed afterwards (also
 /// when the test panics).
 pub async fn on_each_backend<F, Fut>(test: F)
 where
-    F: Fn(TestDb) -> Fut,
+    F: Fn(TestDb) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    for backend in backends() {
-        let (db, cleanup) = TestDb::new(backend).await;
-        let outcome = tokio::spawn(test(db)).await;
-        cleanup.run().await;
-        if let Err(e) = outcome {
-            eprintln!("failed on {backend:?}");
-            std::panic::resume_unwind(e.into_panic());
-        }
-    }
+    let test = Arc::new(test);
+    hunter_fixtures::on_each_backend(move |url| {
+        let test = test.clone();
+        async move { test(TestDb { url }).await }
+    })
+    .await;
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
+/// The test's database, by URL.
 pub struct TestDb {
     pub url: String,
 }
 
-/// Removes a test's database: the SQLite file's directory, or the PostgreSQL database.
-pub struct Cleanup {
-    _dir: TempDir,
-    postgres: Option<(String, String)>,
-}
-
 impl TestDb {
-    async fn new(backend: Backend) -> (TestDb, Cleanup) {
-        sqlx::any::install_default_drivers();
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let (url, postgres) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}", dir.path().join("hunter.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let admin = admin_url();
-                let name = format!(
-                    "hunter_api_{}_{}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, Ordering::Relaxed)
-                );
-                let pool = AnyPool::connect(&admin)
-                    .await
-                    .expect("PostgreSQL reachable");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&pool)
-                    .await
-                    .expect("create test database");
-                pool.close().await;
-                (with_database(&admin, &name), Some((admin, name)))
-            }
-        };
-        (
-            TestDb { url },
-            Cleanup {
-                _dir: dir,
-                postgres,
-            },
-        )
-    }
-
     /// One number from the database (row counts).
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         let pool = AnyPool::connect(&self.url).await.expect("test database");
@@ -106,43 +45,6 @@ impl TestDb {
             .expect("query runs");
         pool.close().await;
         n
-    }
-}
-
-impl Cleanup {
-    async fn run(self) {
-        if let Some((admin, name)) = self.postgres {
-            let pool = AnyPool::connect(&admin)
-                .await
-                .expect("PostgreSQL reachable");
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&pool)
-            .await
-            .expect("drop test database");
-            pool.close().await;
-        }
-    }
-}
-
-fn admin_url() -> String {
-    std::env::var("HUNTER_TEST_PG_URL").expect("HUNTER_TEST_PG_URL")
-}
-
-/// `url` with its database name replaced by `name` (query kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[authority..].find('/') {
-        Some(i) => &base[..authority + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
     }
 }
 

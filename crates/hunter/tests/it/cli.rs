@@ -12,7 +12,7 @@ async fn a_bad_setting_stops_hunter_with_one_sentence_naming_it() {
         ("HUNTER_DNS_TIMEOUT", "5"),
     ];
     for (name, value) in cases {
-        let out = Hunter::new(&db.url, db.dir.path())
+        let out = Hunter::new(&db.url, db.dir())
             .env(name, value)
             .run(&["scan", "--no-store", "example.com"])
             .await;
@@ -28,11 +28,11 @@ async fn a_bad_setting_stops_hunter_with_one_sentence_naming_it() {
 async fn a_dotenv_file_is_read_and_the_real_environment_wins() {
     let db = TestDb::new(Backend::Sqlite).await;
     std::fs::write(
-        db.dir.path().join(".env"),
+        db.dir().join(".env"),
         "HUNTER_SCAN_CONCURRENCY=zero\nHUNTER_DNS_TIMEOUT_MS=soon\n",
     )
     .unwrap();
-    let out = Hunter::new(&db.url, db.dir.path())
+    let out = Hunter::new(&db.url, db.dir())
         .env("HUNTER_DNS_TIMEOUT_MS", "500")
         .run(&["scan", "--no-store", "n/a"])
         .await;
@@ -44,7 +44,7 @@ async fn a_dotenv_file_is_read_and_the_real_environment_wins() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_usage_exits_with_code_2() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let hunter = Hunter::new(&db.url, db.dir.path());
+    let hunter = Hunter::new(&db.url, db.dir());
     assert_eq!(hunter.run(&["scan"]).await.status.code(), Some(2));
     assert_eq!(hunter.run(&["frobnicate"]).await.status.code(), Some(2));
     assert_eq!(
@@ -60,13 +60,13 @@ async fn bad_usage_exits_with_code_2() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_rules_file_is_a_clear_start_up_error() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let bad = db.dir.path().join("rules.json");
+    let bad = db.dir().join("rules.json");
     std::fs::write(&bad, r#"{"base_score": 0}"#).unwrap();
     for (path, expect) in [
-        (db.dir.path().join("missing.json"), "could not be read"),
+        (db.dir().join("missing.json"), "could not be read"),
         (bad, "is invalid"),
     ] {
-        let out = Hunter::new(&db.url, db.dir.path())
+        let out = Hunter::new(&db.url, db.dir())
             .env("HUNTER_RULES_PATH", path.to_str().unwrap())
             .run(&["scan", "--no-store", "example.com"])
             .await;
@@ -83,7 +83,7 @@ async fn a_missing_rules_file_is_a_clear_start_up_error() {
 async fn migrations_go_up_down_all_and_up_again_on_every_backend() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
-        let hunter = Hunter::new(&db.url, db.dir.path());
+        let hunter = Hunter::new(&db.url, db.dir());
         let up = ok(&hunter.run(&["migrate", "up"]).await);
         assert!(up.contains("Applied 0001"), "{up}");
         let status = ok(&hunter.run(&["migrate", "status"]).await);

@@ -37,7 +37,7 @@ async fn companies(db: &TestDb) -> Vec<(String, String)> {
 async fn an_xlsx_with_broken_rows_reports_their_numbers_and_imports_every_other_row() {
     for backend in backends() {
         let db = TestDb::new(backend).await;
-        let file = db.dir.path().join("müşteriler.xlsx");
+        let file = db.dir().join("müşteriler.xlsx");
         write_xlsx(
             &file,
             &[
@@ -55,7 +55,7 @@ async fn an_xlsx_with_broken_rows_reports_their_numbers_and_imports_every_other_
                 ["", "karadeniz.com", ""],
             ],
         );
-        let hunter = Hunter::new(&db.url, db.dir.path());
+        let hunter = Hunter::new(&db.url, db.dir());
         let out = ok(&hunter
             .run(&["import", file.to_str().unwrap(), "--auto-detect"])
             .await);
@@ -93,9 +93,9 @@ async fn an_xlsx_with_broken_rows_reports_their_numbers_and_imports_every_other_
 #[tokio::test(flavor = "multi_thread")]
 async fn without_auto_detect_unknown_headers_are_refused_with_a_hint() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let file = db.dir.path().join("list.csv");
+    let file = db.dir().join("list.csv");
     std::fs::write(&file, "Firma;Web Sitesi\nAcme;acme.com\n").unwrap();
-    let out = Hunter::new(&db.url, db.dir.path())
+    let out = Hunter::new(&db.url, db.dir())
         .run(&["import", file.to_str().unwrap()])
         .await;
     assert_eq!(out.status.code(), Some(1));
@@ -113,7 +113,7 @@ async fn a_csv_import_with_scan_stores_scored_leads_and_keeps_empty_cells_empty(
     let dns = DnsServer::start(&zones(&fixtures)).await;
     for backend in backends() {
         let db = TestDb::new(backend).await;
-        let file = db.dir.path().join("leads.csv");
+        let file = db.dir().join("leads.csv");
         std::fs::write(
             &file,
             "company_name,website,email\n\
@@ -124,7 +124,7 @@ async fn a_csv_import_with_scan_stores_scored_leads_and_keeps_empty_cells_empty(
         )
         .unwrap();
         let hunter =
-            Hunter::new(&db.url, db.dir.path()).env("HUNTER_DNS_SERVERS", dns.addr().to_string());
+            Hunter::new(&db.url, db.dir()).env("HUNTER_DNS_SERVERS", dns.addr().to_string());
         let out = ok(&hunter
             .run(&["import", file.to_str().unwrap(), "--scan"])
             .await);

@@ -80,7 +80,7 @@ async fn scan_json_gives_what_the_spec_says_for_every_fixture_zone_on_every_back
 
     for backend in backends() {
         let db = TestDb::new(backend).await;
-        let hunter = Hunter::new(&db.url, db.dir.path())
+        let hunter = Hunter::new(&db.url, db.dir())
             .env("HUNTER_DNS_SERVERS", dns.addr().to_string())
             .env("HUNTER_DNS_TIMEOUT_MS", "1000")
             // Tenant discovery is rate limited to 10/s (hunter.md §3.7): with ~40 domains the
@@ -116,8 +116,7 @@ async fn every_input_gets_one_line_in_input_order_even_duplicates_and_invalid_on
     let fixtures = catalogue();
     let dns = DnsServer::start(&zones(&fixtures)).await;
     let db = TestDb::new(crate::support::Backend::Sqlite).await;
-    let hunter =
-        Hunter::new(&db.url, db.dir.path()).env("HUNTER_DNS_SERVERS", dns.addr().to_string());
+    let hunter = Hunter::new(&db.url, db.dir()).env("HUNTER_DNS_SERVERS", dns.addr().to_string());
     let inputs = [
         "HTTPS://WWW.Contoso-M365.com/contact?x=1",
         "n/a",
@@ -153,7 +152,7 @@ async fn every_input_gets_one_line_in_input_order_even_duplicates_and_invalid_on
     assert_eq!(lines[1]["reason"], "Invalid domain format: n/a.");
     assert_eq!(lines[1]["priority_category"], "P6");
     assert!(
-        !db.dir.path().join("hunter.db").exists(),
+        !db.dir().join("hunter.db").exists(),
         "--no-store touches no database"
     );
 }
@@ -163,8 +162,7 @@ async fn the_table_shows_one_row_per_input_with_provider_score_and_priority() {
     let fixtures = catalogue();
     let dns = DnsServer::start(&zones(&fixtures)).await;
     let db = TestDb::new(crate::support::Backend::Sqlite).await;
-    let hunter =
-        Hunter::new(&db.url, db.dir.path()).env("HUNTER_DNS_SERVERS", dns.addr().to_string());
+    let hunter = Hunter::new(&db.url, db.dir()).env("HUNTER_DNS_SERVERS", dns.addr().to_string());
     let out = ok(&hunter
         .run(&["scan", "contoso-m365.com", "ghost-nxdomain.com"])
         .await);
@@ -185,7 +183,7 @@ async fn the_table_shows_one_row_per_input_with_provider_score_and_priority() {
 async fn with_nothing_answering_dns_every_domain_gets_a_timeout_line_and_exit_zero() {
     let dead = dead_dns_addr();
     let db = TestDb::new(crate::support::Backend::Sqlite).await;
-    let hunter = Hunter::new(&db.url, db.dir.path())
+    let hunter = Hunter::new(&db.url, db.dir())
         .env("HUNTER_DNS_SERVERS", dead.addr().to_string())
         .env("HUNTER_DNS_TIMEOUT_MS", "300")
         .env("HUNTER_SCAN_DEADLINE_MS", "1000");

@@ -2,69 +2,31 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::atomic::{AtomicU32, Ordering};
 
+use hunter_fixtures::TestDatabase;
 use sqlx::AnyPool;
-use tempfile::TempDir;
 
-/// A database for one test: a SQLite file in a temporary directory, or a fresh PostgreSQL
-/// database (when `HUNTER_TEST_PG_URL` names a server) dropped by [`TestDb::cleanup`].
+pub use hunter_fixtures::{Backend, backends};
+
+/// A database for one test ([`TestDatabase`]: a SQLite file in a temporary directory, or a
+/// fresh PostgreSQL database), with the directory the `hunter` command runs in.
 pub struct TestDb {
     pub url: String,
-    pub dir: TempDir,
-    postgres: Option<(String, String)>,
+    database: TestDatabase,
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// The backends this run covers: SQLite always, PostgreSQL when configured.
-pub fn backends() -> Vec<Backend> {
-    let mut list = vec![Backend::Sqlite];
-    if std::env::var("HUNTER_TEST_PG_URL").is_ok_and(|u| !u.is_empty()) {
-        list.push(Backend::Postgres);
-    }
-    list
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
-        sqlx::any::install_default_drivers();
-        let dir = tempfile::tempdir().expect("temporary directory");
-        match backend {
-            Backend::Sqlite => TestDb {
-                url: format!("sqlite://{}", dir.path().join("hunter.db").display()),
-                dir,
-                postgres: None,
-            },
-            Backend::Postgres => {
-                let admin = std::env::var("HUNTER_TEST_PG_URL").expect("HUNTER_TEST_PG_URL");
-                let name = format!(
-                    "hunter_it_{}_{}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, Ordering::Relaxed)
-                );
-                let pool = AnyPool::connect(&admin)
-                    .await
-                    .expect("PostgreSQL reachable");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&pool)
-                    .await
-                    .expect("create test database");
-                pool.close().await;
-                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-                TestDb {
-                    url: format!("{base}/{name}"),
-                    dir,
-                    postgres: Some((admin.clone(), name)),
-                }
-            }
+        let database = TestDatabase::create(backend).await;
+        TestDb {
+            url: database.url().to_owned(),
+            database,
         }
+    }
+
+    /// The test's working directory (removed with the database).
+    pub fn dir(&self) -> &Path {
+        self.database.dir()
     }
 
     pub async fn pool(&self) -> AnyPool {
@@ -83,16 +45,7 @@ impl TestDb {
     }
 
     pub async fn cleanup(self) {
-        if let Some((admin, name)) = &self.postgres {
-            let pool = AnyPool::connect(admin).await.expect("PostgreSQL reachable");
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&pool)
-            .await
-            .expect("drop test database");
-            pool.close().await;
-        }
+        self.database.remove().await;
     }
 }
 
