@@ -76,6 +76,11 @@ pub enum StoreError {
     #[error("job {job_id} is no longer held by this worker (its lease expired or was released)")]
     LeaseLost { job_id: String },
 
+    /// A Partner Center sync run is already `running` (in this or another process); at most one
+    /// runs at a time. Nothing was written.
+    #[error("a Partner Center sync is already running")]
+    SyncRunning,
+
     /// Any other database error.
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -103,6 +108,10 @@ impl StoreError {
 
     pub fn is_lease_lost(&self) -> bool {
         matches!(self, StoreError::LeaseLost { .. })
+    }
+
+    pub fn is_sync_running(&self) -> bool {
+        matches!(self, StoreError::SyncRunning)
     }
 
     /// The database is unreachable (at connect time or later): worth a retry or a 503.

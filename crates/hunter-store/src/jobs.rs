@@ -894,7 +894,7 @@ fn lease_until(length: Duration) -> Result<String, StoreError> {
         .ok_or_else(|| StoreError::InvalidInput(format!("lease of {length:?} is too long")))
 }
 
-fn to_db(n: u64) -> Result<i64, StoreError> {
+pub(crate) fn to_db(n: u64) -> Result<i64, StoreError> {
     i64::try_from(n).map_err(|_| StoreError::InvalidInput(format!("count {n} is too large")))
 }
 

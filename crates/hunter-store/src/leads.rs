@@ -20,7 +20,7 @@ use crate::{Backend, Store, StoreError};
 const EXPORT_CHUNK: usize = 1000;
 
 /// The `referral_type` filter value and KPI key for leads without a referral.
-const NO_REFERRAL: &str = "none";
+pub(crate) const NO_REFERRAL: &str = "none";
 
 /// `leads` view columns that are `lead_scores` columns under the same name: an order over these
 /// alone can be served by `lead_scores` and its indexes without joining the other tables.
@@ -384,7 +384,7 @@ impl Store {
         })
     }
 
-    async fn rows(&self, sql: Sql) -> Result<Vec<AnyRow>, StoreError> {
+    pub(crate) async fn rows(&self, sql: Sql) -> Result<Vec<AnyRow>, StoreError> {
         Ok(sqlx::query_with(AssertSqlSafe(sql.text), sql.args)
             .fetch_all(&self.pool)
             .await?)
@@ -504,24 +504,24 @@ fn sort_key(terms: &[Term], row: &AnyRow) -> Result<Vec<KeyValue>, StoreError> {
 
 /// SQL text with `$n` placeholders and their values. Every use of a value gets its own,
 /// increasing number: SQLite numbers parameters by first appearance.
-struct Sql {
-    text: String,
-    args: AnyArguments,
+pub(crate) struct Sql {
+    pub(crate) text: String,
+    pub(crate) args: AnyArguments,
 }
 
 impl Sql {
-    fn new(text: &str) -> Sql {
+    pub(crate) fn new(text: &str) -> Sql {
         Sql {
             text: text.to_owned(),
             args: AnyArguments::default(),
         }
     }
 
-    fn push(&mut self, text: &str) {
+    pub(crate) fn push(&mut self, text: &str) {
         self.text.push_str(text);
     }
 
-    fn bind<T>(&mut self, value: T) -> Result<(), StoreError>
+    pub(crate) fn bind<T>(&mut self, value: T) -> Result<(), StoreError>
     where
         T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
     {
@@ -733,7 +733,7 @@ fn compare(t: &Term, value: KeyValue) -> (Cond, Option<Cond>) {
 }
 
 /// `%`, `_` and the escape character itself match literally under `ESCAPE '\'`.
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -4,7 +4,8 @@
 //!
 //! Rules kept here: one company per domain; one `domain_signals` and one `lead_scores` row per
 //! domain, always upserted; a failed scan never replaces a usable stored result (§3.3);
-//! provider changes are logged; every batch write is one transaction.
+//! provider changes are logged; every batch write is one transaction. Partner Center referrals
+//! are tracked once per referral id, and at most one referral sync runs at a time.
 
 mod codec;
 mod db_url;
@@ -14,6 +15,7 @@ mod jobs;
 mod leads;
 mod migrations;
 mod read;
+mod referrals;
 mod scans;
 mod types;
 
@@ -29,6 +31,10 @@ pub use jobs::{
     Lease, MAX_JOB_ERRORS,
 };
 pub use leads::{Kpis, LeadFilter, LeadPage, LeadQuery, LeadSort, SORTABLE, SortOrder};
+pub use referrals::{
+    PartnerFacts, ReferralFilter, ReferralLink, ReferralPage, ReferralQuery, ReferralRecord,
+    SYNC_RUN_TIMEOUT, SavedReferral, SyncCounts, SyncRun, SyncRunStatus, TrackedReferral,
+};
 pub use types::{
     Backend, DownSteps, Ingested, MigrationInfo, MigrationStatus, NewInput, ProviderChange,
     SaveOutcome, ScanRecord, Source, StoredSignals,
