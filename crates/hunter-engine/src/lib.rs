@@ -4,6 +4,7 @@
 pub mod config;
 pub mod import;
 pub mod jobs;
+pub mod partner_center;
 pub mod rescore;
 pub mod rules;
 pub mod scan;

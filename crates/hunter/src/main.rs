@@ -11,11 +11,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use hunter_core::Domain;
+use hunter_core::{Domain, mask};
 use hunter_engine::config::{Config, Environment};
 use hunter_engine::import::{self, Detection};
+use hunter_engine::partner_center;
 use hunter_engine::rules::load_rules;
 use hunter_engine::scan::{self, ScanOutcome, Scanner};
+use hunter_partner_center::Authenticator;
 use hunter_store::{DownSteps, NewInput, Source, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -45,6 +47,18 @@ enum Command {
     },
     /// Run the background jobs only, no HTTP (several processes can share one PostgreSQL).
     Worker,
+    /// Microsoft Partner Center referrals.
+    PartnerCenter {
+        #[command(subcommand)]
+        action: PartnerCenterAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PartnerCenterAction {
+    /// Sign in with an Entra device code: prints where to go and the code to type, waits, and
+    /// keeps the tokens in HUNTER_PARTNER_CENTER_TOKEN_CACHE_PATH (mode 0600).
+    Login,
 }
 
 #[derive(Args)]
@@ -140,7 +154,40 @@ async fn run(command: Command, config: Config) -> CliResult {
         Command::Migrate { action } => run_migrate(action, &config).await,
         Command::Serve(args) => run_serve(args, config).await,
         Command::Worker => Ok(hunter_server::run_worker(config, shutdown_signal()).await?),
+        Command::PartnerCenter { action } => match action {
+            PartnerCenterAction::Login => run_login(&config).await,
+        },
     }
+}
+
+async fn run_login(config: &Config) -> CliResult {
+    let settings = partner_center::settings(config)?;
+    let auth = Authenticator::new(&settings)?;
+    let session = auth
+        .login(|prompt| {
+            eprintln!(
+                "To sign in to Partner Center, open {} and enter the code {} (valid for {} minutes).",
+                prompt.verification_uri,
+                prompt.user_code,
+                prompt.expires_in.as_secs().div_ceil(60)
+            );
+        })
+        .await?;
+    eprintln!(
+        "Signed in{}. Tokens are kept in {}; the access token is renewed without asking until \
+         the sign-in expires.",
+        session
+            .account
+            .map(|a| format!(" as {}", mask::mask(&a)))
+            .unwrap_or_default(),
+        settings.token_cache_path.display()
+    );
+    if !config.partner_center.enabled {
+        eprintln!(
+            "Partner Center is switched off: set HUNTER_PARTNER_CENTER_ENABLED=true to sync."
+        );
+    }
+    Ok(())
 }
 
 async fn run_serve(args: ServeArgs, config: Config) -> CliResult {
