@@ -6,7 +6,7 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 use hunter_core::model::{PriorityCategory, Provider, Segment};
-use hunter_store::{LeadFilter, LeadSort, SortOrder};
+use hunter_store::{LeadFilter, LeadSort, ReferralFilter as TrackedFilter, SortOrder};
 use serde::{Deserialize, Deserializer, de};
 use utoipa::IntoParams;
 
@@ -258,5 +258,50 @@ impl ImportParams {
 
     pub fn auto_detect(&self) -> bool {
         self.auto_detect.unwrap_or(false)
+    }
+}
+
+/// A yes/no query value: `true` or `false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(bool);
+
+impl FromStr for Flag {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "true" => Ok(Flag(true)),
+            "false" => Ok(Flag(false)),
+            _ => Err(format!("linked must be `true` or `false`, not `{s}`")),
+        }
+    }
+}
+
+/// The filters of the referral list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReferralFilterParams {
+    /// `none`: referrals of unknown kind.
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::referral_filter)]
+    referral_type: Option<ReferralFilter>,
+    /// The Partner Center status (`New`, `Active`, `Closed`), any case.
+    status: Option<String>,
+    /// Only referrals that are (`true`) or are not (`false`) linked to a lead.
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(value_type = Option<bool>)]
+    linked: Option<Flag>,
+    /// Part of the company name, domain or referral id, any case.
+    search: Option<String>,
+}
+
+impl ReferralFilterParams {
+    pub fn into_filter(self) -> TrackedFilter {
+        let text = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        TrackedFilter {
+            referral_type: self.referral_type.map(|t| t.0.to_owned()),
+            status: text(self.status),
+            linked: self.linked.map(|f| f.0),
+            search: text(self.search),
+        }
     }
 }

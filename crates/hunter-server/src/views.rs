@@ -9,7 +9,7 @@ use hunter_core::model::{
     BreakdownLine, CommercialHeat, CommercialSegment, DmarcPolicy, Evidence, EvidenceKind, Lead,
     PriorityCategory, Provider, ScanStatus, Segment, TechnicalHeat, TenantSize,
 };
-use hunter_store::{Job, JobError, JobKind, JobStatus, Kpis, SORTABLE};
+use hunter_store::{Job, JobError, JobKind, JobStatus, Kpis, SORTABLE, TrackedReferral};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -519,4 +519,106 @@ impl From<Kpis> for KpisView {
             by_referral_type,
         }
     }
+}
+
+/// A tracked Partner Center referral (`contract.md` §4 `GET /api/referrals`), without its raw
+/// API object, which carries contact details the list does not need.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralView {
+    pub referral_id: String,
+    pub engagement_id: Option<String>,
+    /// `co-sell`, `marketplace`, `solution-provider`, or null when the kind is unknown.
+    #[schema(schema_with = referral_type)]
+    pub referral_type: Option<String>,
+    /// The API's own `type`, `qualification`, `direction`, `status` and `substatus`.
+    pub r#type: Option<String>,
+    pub qualification: Option<String>,
+    pub direction: Option<String>,
+    pub status: Option<String>,
+    pub substatus: Option<String>,
+    pub company_name: Option<String>,
+    pub customer_country: Option<String>,
+    /// The normalized company domain; null when none was usable (the referral is skipped).
+    pub domain: Option<String>,
+    /// What the domain came from, as received.
+    pub raw_domain: Option<String>,
+    /// `website` or `email`.
+    pub domain_source: Option<String>,
+    pub azure_tenant_id: Option<String>,
+    /// Exact decimal text.
+    pub deal_value: Option<String>,
+    pub currency: Option<String>,
+    pub created_datetime: Option<String>,
+    pub updated_datetime: Option<String>,
+    /// Incoming, and its domain is a lead.
+    pub linked: bool,
+    pub created_at: String,
+    /// The last sync that saw it.
+    pub synced_at: String,
+    pub updated_at: String,
+}
+
+impl From<TrackedReferral> for ReferralView {
+    fn from(r: TrackedReferral) -> Self {
+        let TrackedReferral {
+            id: _,
+            referral_id,
+            engagement_id,
+            referral_type,
+            r#type,
+            qualification,
+            direction,
+            status,
+            substatus,
+            company_name,
+            customer_country,
+            domain,
+            raw_domain,
+            domain_source,
+            azure_tenant_id,
+            deal_value,
+            currency,
+            created_datetime,
+            updated_datetime,
+            raw_data: _,
+            linked,
+            created_at,
+            synced_at,
+            updated_at,
+        } = r;
+        ReferralView {
+            referral_id,
+            engagement_id,
+            referral_type,
+            r#type,
+            qualification,
+            direction,
+            status,
+            substatus,
+            company_name,
+            customer_country,
+            domain,
+            raw_domain,
+            domain_source,
+            azure_tenant_id,
+            deal_value,
+            currency,
+            created_datetime,
+            updated_datetime,
+            linked,
+            created_at,
+            synced_at,
+            updated_at,
+        }
+    }
+}
+
+/// One page of tracked referrals, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralPageView {
+    pub referrals: Vec<ReferralView>,
+    pub total: u64,
+    pub page: u32,
+    pub page_size: u32,
+    pub total_pages: u64,
 }

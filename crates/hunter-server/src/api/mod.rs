@@ -6,6 +6,7 @@ mod health;
 mod ingest;
 mod jobs;
 mod leads;
+mod referrals;
 mod scan;
 
 use axum::extract::DefaultBodyLimit;
@@ -32,6 +33,7 @@ pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
         (name = "jobs", description = "Background jobs"),
         (name = "leads", description = "Scored leads"),
         (name = "dashboard", description = "Lead counts"),
+        (name = "referrals", description = "Partner Center referrals"),
     )
 )]
 struct ApiDoc;
@@ -56,4 +58,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(leads::lead))
         .routes(routes!(leads::score_breakdown))
         .routes(routes!(dashboard::kpis))
+        .routes(routes!(referrals::list_referrals))
 }
