@@ -7,6 +7,7 @@ pub mod dns;
 pub mod domain;
 pub mod mask;
 pub mod model;
+pub mod referral;
 pub mod rules;
 pub mod score;
 pub mod tables;
