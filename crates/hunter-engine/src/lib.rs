@@ -5,6 +5,7 @@ pub mod config;
 pub mod import;
 pub mod jobs;
 pub mod partner_center;
+pub mod referral_sync;
 pub mod rescore;
 pub mod rules;
 pub mod scan;

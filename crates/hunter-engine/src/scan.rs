@@ -113,8 +113,13 @@ pub async fn scan_many(
         }
         None => (None, None),
     };
-    let mut results = futures::stream::iter(domains.iter().enumerate())
-        .map(|(i, d)| async move { (i, scan_domain(scanner, d).await) })
+    // Indices rather than `(usize, &Domain)` items: a closure over a borrowed item makes this
+    // future not `Send` for every lifetime (a rustc limitation), and callers spawn it.
+    let mut results = futures::stream::iter(0..domains.len())
+        .map(|i| {
+            let domain = &domains[i];
+            async move { (i, scan_domain(scanner, domain).await) }
+        })
         .buffer_unordered(scanner.concurrency);
     while let Some((i, outcome)) = results.next().await {
         on_result(i, &outcome);
