@@ -1,6 +1,9 @@
 //! Partner Center settings (`contract.md` §2) as the I/O crate wants them.
 
-use hunter_partner_center::Settings;
+use std::sync::Arc;
+
+use hunter_core::referral::PartnerScoring;
+use hunter_partner_center::{AuthError, Authenticator, ClientError, ReferralsClient, Settings};
 
 use crate::config::Config;
 
@@ -30,5 +33,36 @@ pub fn settings(config: &Config) -> Result<Settings, MissingSetting> {
         max_attempts: pc.max_attempts,
         request_spacing: pc.request_spacing,
         ..Settings::new(client_id, tenant)
+    })
+}
+
+/// What a sync needs from Microsoft's side: the Referrals API client (signed in through the
+/// token cache) and the scoring numbers of the settings.
+pub struct PartnerCenter {
+    pub client: ReferralsClient,
+    pub scoring: PartnerScoring,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Missing(#[from] MissingSetting),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// The client for the configured tenant; nothing is requested yet (a missing sign-in shows on
+/// the first request).
+pub fn connect(config: &Config) -> Result<PartnerCenter, SetupError> {
+    let settings = settings(config)?;
+    let auth = Arc::new(Authenticator::new(&settings)?);
+    Ok(PartnerCenter {
+        client: ReferralsClient::new(&settings, auth)?,
+        scoring: PartnerScoring {
+            azure_tenant_score: config.partner_center.azure_tenant_score,
+            cosell_bonus: config.partner_center.cosell_bonus,
+        },
     })
 }

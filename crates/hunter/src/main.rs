@@ -15,6 +15,7 @@ use hunter_core::{Domain, mask};
 use hunter_engine::config::{Config, Environment};
 use hunter_engine::import::{self, Detection};
 use hunter_engine::partner_center;
+use hunter_engine::referral_sync::{SyncMode, sync_referrals};
 use hunter_engine::rules::load_rules;
 use hunter_engine::scan::{self, ScanOutcome, Scanner};
 use hunter_partner_center::Authenticator;
@@ -59,6 +60,13 @@ enum PartnerCenterAction {
     /// Sign in with an Entra device code: prints where to go and the code to type, waits, and
     /// keeps the tokens in HUNTER_PARTNER_CENTER_TOKEN_CACHE_PATH (mode 0600).
     Login,
+    /// Read the referrals once, in the foreground, and print the counts (`contract.md` §5).
+    Sync {
+        /// Read every referral, not only those updated since the last sync, and rescan their
+        /// domains.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args)]
@@ -156,8 +164,29 @@ async fn run(command: Command, config: Config) -> CliResult {
         Command::Worker => Ok(hunter_server::run_worker(config, shutdown_signal()).await?),
         Command::PartnerCenter { action } => match action {
             PartnerCenterAction::Login => run_login(&config).await,
+            PartnerCenterAction::Sync { force } => run_sync(force, &config).await,
         },
     }
+}
+
+async fn run_sync(force: bool, config: &Config) -> CliResult {
+    if !config.partner_center.enabled {
+        return Err(
+            "Partner Center is switched off: set HUNTER_PARTNER_CENTER_ENABLED=true".into(),
+        );
+    }
+    let pc = partner_center::connect(config)?;
+    let scanner = scanner(config)?;
+    let store = open_store(config).await?;
+    let mode = match force {
+        true => SyncMode::Full,
+        false => SyncMode::Incremental,
+    };
+    let result = sync_referrals(&store, &pc.client, &scanner, pc.scoring, mode, None).await;
+    store.close().await;
+    let result = result?;
+    println!("{}", serde_json::to_string_pretty(&result)?);
+    Ok(())
 }
 
 async fn run_login(config: &Config) -> CliResult {

@@ -1,9 +1,11 @@
-//! `hunter partner-center login` against the fake Entra: the device-code prompt, polling until
-//! the user has signed in, and a token cache only the owner can read, with no token on screen.
+//! `hunter partner-center login` and `sync` against the fake Entra and Referrals API: the
+//! device-code prompt, polling until the user has signed in, a token cache only the owner can
+//! read with no token on screen, and a sync that prints the counts of `contract.md` §5.
 
 use std::os::unix::fs::PermissionsExt;
 
-use hunter_fixtures::{FakeEntra, PollOutcome};
+use hunter_fixtures::{DnsServer, FakeEntra, FakePartnerCenter, PollOutcome, catalogue, zones};
+use serde_json::json;
 
 use crate::support::{Backend, Hunter, TestDb, ok, stderr};
 
@@ -68,5 +70,67 @@ async fn a_declined_sign_in_or_a_missing_app_id_fails_with_a_reason() {
         "{}",
         stderr(&out)
     );
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_prints_the_counts_and_fails_clearly_when_off_or_signed_out() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dns = DnsServer::start(&zones(&catalogue())).await;
+    let entra = FakeEntra::start().await;
+    entra.set_interval(1);
+    let api = FakePartnerCenter::start(&entra).await;
+    api.set_referrals(vec![
+        json!({"id": "r1", "direction": "Incoming", "type": "Shared", "qualification": "None",
+               "updatedDateTime": "2026-11-20T10:00:00Z",
+               "customerProfile": {"name": "Contoso", "team": [{"email": "ayse@contoso-m365.com"}]}}),
+        json!({"id": "r2", "direction": "Incoming", "type": "Independent", "qualification": "Direct",
+               "updatedDateTime": "2026-11-19T10:00:00Z",
+               "customerProfile": {"name": "Gmail Only", "team": [{"email": "owner@gmail.com"}]}}),
+        json!({"direction": "Incoming", "updatedDateTime": "2026-11-18T10:00:00Z"}),
+    ]);
+    let hunter = || {
+        login(&db, &entra)
+            .env("HUNTER_PARTNER_CENTER_API_URL", api.base_url())
+            .env("HUNTER_PARTNER_CENTER_REQUEST_SPACING_MS", "0")
+            .env("HUNTER_DNS_SERVERS", dns.addr().to_string())
+    };
+
+    let off = hunter().run(&["partner-center", "sync"]).await;
+    assert_eq!(off.status.code(), Some(1));
+    assert!(
+        stderr(&off).contains("HUNTER_PARTNER_CENTER_ENABLED"),
+        "{}",
+        stderr(&off)
+    );
+
+    let enabled = || hunter().env("HUNTER_PARTNER_CENTER_ENABLED", "true");
+    let signed_out = enabled().run(&["partner-center", "sync"]).await;
+    assert_eq!(signed_out.status.code(), Some(1));
+    assert!(
+        stderr(&signed_out).contains("sign in again with `hunter partner-center login`"),
+        "{}",
+        stderr(&signed_out)
+    );
+
+    entra.script_polls([PollOutcome::Approve]);
+    ok(&hunter().run(&["partner-center", "login"]).await);
+    let out = ok(&enabled().run(&["partner-center", "sync"]).await);
+    let result: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(result["total_fetched"], 3, "{result:#}");
+    assert_eq!(result["success_count"], 1, "{result:#}");
+    assert_eq!(result["skipped_count"], 1, "{result:#}");
+    assert_eq!(result["failure_count"], 1, "{result:#}");
+    assert_eq!(result["errors"].as_array().unwrap().len(), 1, "{result:#}");
+    assert_eq!(db.count("partner_center_referrals").await, 2);
+    assert_eq!(db.count("domain_signals").await, 1, "the lead was scanned");
+
+    // Forced: everything again, still no new rows.
+    let again = ok(&enabled().run(&["partner-center", "sync", "--force"]).await);
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["total_fetched"], 3, "{again:#}");
+    assert_eq!(db.count("partner_center_referrals").await, 2);
+    assert_eq!(db.count("raw_leads").await, 1);
+    dns.shutdown().await;
     db.cleanup().await;
 }
