@@ -29,11 +29,15 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::import::{Detection, ImportError};
+use crate::partner_center::PartnerCenter;
+use crate::referral_sync::{SyncError, SyncMode, sync_referrals};
 use crate::scan::Scanner;
 
-/// The kinds these workers run; other kinds (`referral_sync`, `rescan`) are left for their own
-/// runners.
+/// The kinds these workers run; `rescan` is left for its own runner, and `referral_sync` is run
+/// only where Partner Center is enabled ([`JobQueue::with_partner_center`]).
 const KINDS: &[JobKind] = &[JobKind::BulkScan, JobKind::Import];
+const WITH_PARTNER_CENTER: &[JobKind] =
+    &[JobKind::BulkScan, JobKind::Import, JobKind::ReferralSync];
 
 /// How workers run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +72,8 @@ impl Default for WorkerOptions {
 pub struct JobQueue {
     store: Store,
     wake: Arc<Notify>,
+    /// Set when Partner Center is enabled: workers then run `referral_sync` jobs too.
+    partner_center: Option<Arc<PartnerCenter>>,
 }
 
 /// `params` of an import job.
@@ -83,7 +89,26 @@ impl JobQueue {
         JobQueue {
             store,
             wake: Arc::new(Notify::new()),
+            partner_center: None,
         }
+    }
+
+    /// Lets this queue's workers run Partner Center syncs.
+    pub fn with_partner_center(mut self, partner_center: Arc<PartnerCenter>) -> JobQueue {
+        self.partner_center = Some(partner_center);
+        self
+    }
+
+    /// Queues one Partner Center sync run; its result (`contract.md` §5) becomes the job's
+    /// `result`.
+    pub async fn enqueue_referral_sync(&self, mode: SyncMode) -> Result<Job, StoreError> {
+        let params = serde_json::json!({ "force": mode == SyncMode::Full });
+        let job = self
+            .store
+            .create_scan_job(JobKind::ReferralSync, Some(&params), &[], None)
+            .await?;
+        self.wake.notify_one();
+        Ok(job)
     }
 
     pub fn store(&self) -> &Store {
@@ -159,6 +184,7 @@ impl JobQueue {
             store: self.store.clone(),
             scanner,
             options,
+            partner_center: self.partner_center.clone(),
         });
         // Dropping the set (this future cancelled) aborts the slots, and with them their leases'
         // heartbeats.
@@ -179,12 +205,27 @@ struct Worker {
     store: Store,
     scanner: Arc<Scanner>,
     options: WorkerOptions,
+    partner_center: Option<Arc<PartnerCenter>>,
+}
+
+impl Worker {
+    /// The job kinds this worker claims.
+    fn kinds(&self) -> &'static [JobKind] {
+        match self.partner_center {
+            Some(_) => WITH_PARTNER_CENTER,
+            None => KINDS,
+        }
+    }
 }
 
 /// One worker: claims a job, runs it, and looks again; idles on `wake` or the poll interval.
 async fn slot(worker: Arc<Worker>, wake: Arc<Notify>, shutdown: CancellationToken) {
     while !shutdown.is_cancelled() {
-        let busy = match worker.store.claim_job(KINDS, worker.options.lease).await {
+        let busy = match worker
+            .store
+            .claim_job(worker.kinds(), worker.options.lease)
+            .await
+        {
             Ok(Some(claimed)) => worker.run(claimed, &shutdown).await == Ran::Done,
             Ok(None) => false,
             Err(e) => {
@@ -222,6 +263,8 @@ enum RunError {
     FileMissing,
     #[error("{0} jobs are not run by these workers")]
     Unsupported(JobKind),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
 }
 
 impl RunError {
@@ -237,6 +280,36 @@ impl RunError {
 type RunResult = Result<Option<JobEnd>, RunError>;
 
 impl Worker {
+    /// One sync run, recorded under this job. It is not cut short by a shutdown: a run reads a
+    /// few pages and is bounded by the client's timeouts.
+    async fn run_referral_sync(&self, job: &Job) -> RunResult {
+        let Some(pc) = &self.partner_center else {
+            return Err(RunError::Unsupported(JobKind::ReferralSync));
+        };
+        let force = job
+            .params
+            .as_ref()
+            .and_then(|p| p.get("force"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        let mode = match force {
+            true => SyncMode::Full,
+            false => SyncMode::Incremental,
+        };
+        let result = sync_referrals(
+            &self.store,
+            &pc.client,
+            &self.scanner,
+            pc.scoring,
+            mode,
+            Some(&job.id),
+        )
+        .await?;
+        let result = serde_json::to_value(&result)
+            .map_err(|e| RunError::Params(format!("sync result: {e}")))?;
+        Ok(Some(JobEnd::Completed { result }))
+    }
+
     async fn run(&self, claimed: ClaimedJob, shutdown: &CancellationToken) -> Ran {
         let ClaimedJob {
             job,
@@ -252,6 +325,7 @@ impl Worker {
                 JobKind::Import => {
                     import::run_import(self, &job, &lease, file_rows_done, &stop).await
                 }
+                JobKind::ReferralSync => self.run_referral_sync(&job).await,
                 other => Err(RunError::Unsupported(other)),
             };
             done.cancel();

@@ -43,6 +43,15 @@ pub struct PartnerCenter {
     pub scoring: PartnerScoring,
 }
 
+// By hand: the client holds the signed-in session, which never goes to a log.
+impl std::fmt::Debug for PartnerCenter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartnerCenter")
+            .field("scoring", &self.scoring)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error(transparent)]

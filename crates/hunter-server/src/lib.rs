@@ -19,6 +19,7 @@ use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
 use hunter_engine::config::Config;
 use hunter_engine::jobs::{JobQueue, WorkerOptions};
+use hunter_engine::partner_center::{self, PartnerCenter, SetupError};
 use hunter_engine::rescore::rescore_stale;
 use hunter_engine::rules::{LoadRulesError, load_rules};
 use hunter_engine::scan::{ScanError, Scanner};
@@ -46,6 +47,8 @@ pub enum ServerError {
     Rules(#[from] LoadRulesError),
     #[error(transparent)]
     Scanner(#[from] ScanError),
+    #[error(transparent)]
+    PartnerCenter(#[from] SetupError),
     #[error("the HTTP server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -56,17 +59,22 @@ pub struct AppState {
     store: Store,
     scanner: Arc<Scanner>,
     jobs: JobQueue,
-    partner_center_enabled: bool,
+    /// Present when Partner Center is enabled (`HUNTER_PARTNER_CENTER_ENABLED`).
+    partner_center: Option<Arc<PartnerCenter>>,
 }
 
 impl AppState {
     /// Jobs enqueued through this state wake the workers run by [`AppState::jobs`] at once.
-    pub fn new(store: Store, scanner: Arc<Scanner>, config: &Config) -> AppState {
+    pub fn new(
+        store: Store,
+        scanner: Arc<Scanner>,
+        partner_center: Option<Arc<PartnerCenter>>,
+    ) -> AppState {
         AppState {
-            jobs: JobQueue::new(store.clone()),
+            jobs: queue(&store, partner_center.as_ref()),
             store,
             scanner,
-            partner_center_enabled: config.partner_center.enabled,
+            partner_center,
         }
     }
 
@@ -75,17 +83,40 @@ impl AppState {
     }
 }
 
-/// The store (migrated) and the scanner, as both commands need them.
-async fn start(config: &Config) -> Result<(Store, Arc<Scanner>), ServerError> {
-    // Rules and resolver settings are checked before the database is touched.
+fn queue(store: &Store, partner_center: Option<&Arc<PartnerCenter>>) -> JobQueue {
+    let queue = JobQueue::new(store.clone());
+    match partner_center {
+        Some(pc) => queue.with_partner_center(pc.clone()),
+        None => queue,
+    }
+}
+
+/// What both commands need.
+struct Started {
+    store: Store,
+    scanner: Arc<Scanner>,
+    partner_center: Option<Arc<PartnerCenter>>,
+}
+
+/// The store (migrated), the scanner and, when enabled, the Partner Center client.
+async fn start(config: &Config) -> Result<Started, ServerError> {
+    // Rules, resolver and Partner Center settings are checked before the database is touched.
     let rules = load_rules(config.rules_path.as_deref())?;
     let scanner = Arc::new(Scanner::new(config, Arc::new(rules))?);
+    let partner_center = match config.partner_center.enabled {
+        true => Some(Arc::new(partner_center::connect(config)?)),
+        false => None,
+    };
     let store = Store::connect(&config.database_url).await?;
     let applied = store.migrate_up().await?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied database migrations");
     }
-    Ok((store, scanner))
+    Ok(Started {
+        store,
+        scanner,
+        partner_center,
+    })
 }
 
 /// Leads scored under other rules are re-scored from stored signals in the background after
@@ -109,9 +140,13 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let (store, scanner) = start(&config).await?;
+    let Started {
+        store,
+        scanner,
+        partner_center,
+    } = start(&config).await?;
     let rescore = spawn_rescore(store.clone(), scanner.clone());
-    let state = AppState::new(store.clone(), scanner.clone(), &config);
+    let state = AppState::new(store.clone(), scanner.clone(), partner_center);
     let stop_workers = CancellationToken::new();
     let queue = state.jobs().clone();
     let workers = queue.run_workers(scanner, WorkerOptions::default(), stop_workers.clone());
@@ -138,10 +173,14 @@ pub async fn run_worker(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let (store, scanner) = start(&config).await?;
+    let Started {
+        store,
+        scanner,
+        partner_center,
+    } = start(&config).await?;
     let rescore = spawn_rescore(store.clone(), scanner.clone());
     let stop = CancellationToken::new();
-    let queue = JobQueue::new(store.clone());
+    let queue = queue(&store, partner_center.as_ref());
     let workers = queue.run_workers(scanner, WorkerOptions::default(), stop.clone());
     tracing::info!("Hunter job workers are running");
     let signal = async {

@@ -9,6 +9,7 @@ use hunter_core::model::{
     BreakdownLine, CommercialHeat, CommercialSegment, DmarcPolicy, Evidence, EvidenceKind, Lead,
     PriorityCategory, Provider, ScanStatus, Segment, TechnicalHeat, TenantSize,
 };
+use hunter_engine::referral_sync::SyncResult;
 use hunter_store::{Job, JobError, JobKind, JobStatus, Kpis, SORTABLE, TrackedReferral};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -621,4 +622,36 @@ pub struct ReferralPageView {
     pub page: u32,
     pub page_size: u32,
     pub total_pages: u64,
+}
+
+/// The sync result (`contract.md` §5).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncResultView {
+    /// Referrals stored and linked to a lead.
+    pub success_count: u64,
+    /// Referrals that could not be processed (the others still were).
+    pub failure_count: u64,
+    /// Referrals stored without a lead: not Incoming, or no usable company domain.
+    pub skipped_count: u64,
+    pub errors: Vec<String>,
+    pub total_fetched: u64,
+}
+
+impl From<SyncResult> for SyncResultView {
+    fn from(r: SyncResult) -> Self {
+        let SyncResult {
+            success_count,
+            failure_count,
+            skipped_count,
+            errors,
+            total_fetched,
+        } = r;
+        SyncResultView {
+            success_count,
+            failure_count,
+            skipped_count,
+            errors,
+            total_fetched,
+        }
+    }
 }

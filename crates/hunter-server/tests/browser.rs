@@ -17,7 +17,10 @@ use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerA
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hunter_engine::config::Config;
-use hunter_fixtures::{DnsServer, Fixture, catalogue, zones};
+use hunter_fixtures::{
+    DnsServer, FakeEntra, FakePartnerCenter, Fixture, PollOutcome, catalogue, zones,
+};
+use hunter_partner_center::Authenticator;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::{Mutex, MutexGuard, oneshot};
@@ -1286,8 +1289,41 @@ async fn the_referral_column_follows_the_company_and_the_sync_button_needs_partn
     );
     ui.finish().await;
 
-    // Partner Center on: the button appears.
-    let ui = Ui::start_with(&[("HUNTER_PARTNER_CENTER_ENABLED", "true")]).await;
+    // Partner Center on, against the fake Entra and Referrals API: the button appears, a sync
+    // ends in a toast with the counts, and the synced lead shows its Co-sell badge.
+    let entra = FakeEntra::start().await;
+    entra.set_interval(1);
+    let api = FakePartnerCenter::start(&entra).await;
+    api.set_referrals(vec![
+        json!({"id": "r1", "direction": "Incoming", "type": "Shared", "qualification": "None",
+               "updatedDateTime": "2026-11-20T10:00:00Z",
+               "customerProfile": {"name": "Contoso", "team": [{"email": "ayse@contoso-m365.com"}]}}),
+        json!({"id": "r2", "direction": "Incoming", "updatedDateTime": "2026-11-19T10:00:00Z",
+               "customerProfile": {"name": "No Contact"}}),
+    ]);
+    let cache_dir = tempfile::tempdir().unwrap();
+    let cache = cache_dir.path().join(".token_cache").display().to_string();
+    let (authority, api_url) = (entra.base_url(), api.base_url());
+    let on = [
+        ("HUNTER_PARTNER_CENTER_ENABLED", "true"),
+        (
+            "HUNTER_PARTNER_CENTER_CLIENT_ID",
+            "11111111-2222-3333-4444-555555555555",
+        ),
+        ("HUNTER_PARTNER_CENTER_TENANT_ID", "contoso.com"),
+        ("HUNTER_PARTNER_CENTER_AUTHORITY_URL", authority.as_str()),
+        ("HUNTER_PARTNER_CENTER_API_URL", api_url.as_str()),
+        ("HUNTER_PARTNER_CENTER_TOKEN_CACHE_PATH", cache.as_str()),
+        ("HUNTER_PARTNER_CENTER_REQUEST_SPACING_MS", "0"),
+    ];
+    let settings = Config::from_vars(on).expect("settings");
+    let auth = Authenticator::new(&hunter_engine::partner_center::settings(&settings).unwrap())
+        .unwrap()
+        .with_poll_sleep(|d| Box::pin(tokio::time::sleep(d / 100)));
+    entra.script_polls([PollOutcome::Approve]);
+    auth.login(|_| {}).await.unwrap();
+
+    let ui = Ui::start_with(&on).await;
     ui.open("").await;
     ui.wait_js(
         "the sync button",
@@ -1301,5 +1337,26 @@ async fn the_referral_column_follows_the_company_and_the_sync_button_needs_partn
             .await
             .unwrap()
     );
+    ui.click("sync-partner-center").await;
+    let toast = ui
+        .wait_js(
+            "the sync toast",
+            "const t = [...document.querySelectorAll('.toast')].map(t => t.innerText).join(' | '); \
+             return t.includes('Partner Center sync finished') ? t : null",
+        )
+        .await;
+    let toast = toast.as_str().unwrap();
+    assert!(
+        toast.contains("1 linked") && toast.contains("1 skipped") && toast.contains("of 2"),
+        "{toast}"
+    );
+    let badge = ui
+        .wait_js(
+            "the Co-sell badge",
+            "const b = document.querySelector(\"[data-testid='referral-badge'][data-referral='co-sell']\"); \
+             return b ? b.innerText : null",
+        )
+        .await;
+    assert_eq!(badge, json!("Co-sell"));
     ui.finish().await;
 }

@@ -46,6 +46,6 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
 )]
 pub async fn ui_config(State(state): State<AppState>) -> Json<UiConfig> {
     Json(UiConfig {
-        partner_center_enabled: state.partner_center_enabled,
+        partner_center_enabled: state.partner_center.is_some(),
     })
 }

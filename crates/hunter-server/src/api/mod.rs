@@ -59,4 +59,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(leads::score_breakdown))
         .routes(routes!(dashboard::kpis))
         .routes(routes!(referrals::list_referrals))
+        .routes(routes!(referrals::sync))
 }

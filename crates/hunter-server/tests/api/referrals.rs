@@ -1,5 +1,10 @@
-//! `GET /api/referrals`: tracked referrals, skipped ones included, filtered and paged.
+//! `GET /api/referrals` (tracked referrals, skipped ones included, filtered and paged) and
+//! `POST /api/referrals/sync` against the fake Entra and Referrals API.
 
+use std::time::Duration;
+
+use hunter_fixtures::{DnsServer, FakeEntra, FakePartnerCenter, PollOutcome, catalogue, zones};
+use hunter_partner_center::Authenticator;
 use hunter_store::{ReferralRecord, Store};
 use serde_json::{Value, json};
 
@@ -107,4 +112,96 @@ async fn tracked_referrals_are_listed_newest_first_with_filters() {
     })
     .await;
     drop(dead);
+}
+
+/// The sync endpoint's answers (`contract.md` §4): 400 when off, 500 without a sign-in, 200 with
+/// `wait`, 202 and a job otherwise, 409 while a run is going.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sync_endpoint_answers_each_case_of_the_contract() {
+    let dns = DnsServer::start(&zones(&catalogue())).await;
+    let dns_addr = dns.addr();
+    on_each_backend(move |db| async move {
+        // Off (the default).
+        let server = Server::start(config(&db.url, dns_addr, &[])).await;
+        let r = server.post_json("/api/referrals/sync", &json!({})).await;
+        assert_error(r, 400, "partner_center_disabled").await;
+        server.stop().await;
+
+        let entra = FakeEntra::start().await;
+        entra.set_interval(1);
+        let api = FakePartnerCenter::start(&entra).await;
+        api.set_referrals(vec![
+            json!({"id": "r1", "direction": "Incoming", "type": "Shared", "qualification": "None",
+                   "updatedDateTime": "2026-11-20T10:00:00Z",
+                   "customerProfile": {"name": "Contoso", "team": [{"email": "ayse@contoso-m365.com"}]}}),
+            json!({"id": "r2", "direction": "Incoming", "updatedDateTime": "2026-11-19T10:00:00Z",
+                   "customerProfile": {"name": "No Contact"}}),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join(".token_cache").display().to_string();
+        let (authority, api_url) = (entra.base_url(), api.base_url());
+        let on = [
+            ("HUNTER_PARTNER_CENTER_ENABLED", "true"),
+            ("HUNTER_PARTNER_CENTER_CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
+            ("HUNTER_PARTNER_CENTER_TENANT_ID", "contoso.com"),
+            ("HUNTER_PARTNER_CENTER_AUTHORITY_URL", authority.as_str()),
+            ("HUNTER_PARTNER_CENTER_API_URL", api_url.as_str()),
+            ("HUNTER_PARTNER_CENTER_TOKEN_CACHE_PATH", cache.as_str()),
+            ("HUNTER_PARTNER_CENTER_REQUEST_SPACING_MS", "0"),
+        ];
+        let settings = config(&db.url, dns_addr, &on);
+        let server = Server::start(settings.clone()).await;
+
+        // Not signed in: the run fails as a whole.
+        let r = server.post_json("/api/referrals/sync", &json!({"wait": true})).await;
+        let message = assert_error(r, 500, "sync_failed").await;
+        assert!(message.contains("hunter partner-center login"), "{message}");
+        let r = server.post_json("/api/referrals/sync", &json!({"wait": "yes"})).await;
+        assert_error(r, 400, "invalid_json").await;
+
+        // Signed in (as `hunter partner-center login` does).
+        let pc_settings = hunter_engine::partner_center::settings(&settings).unwrap();
+        let auth = Authenticator::new(&pc_settings)
+            .unwrap()
+            .with_poll_sleep(|d| Box::pin(tokio::time::sleep(d / 100)));
+        entra.script_polls([PollOutcome::Approve]);
+        auth.login(|_| {}).await.unwrap();
+
+        let done = json(
+            server.post_json("/api/referrals/sync", &json!({"wait": true})).await,
+            200,
+        )
+        .await;
+        assert_eq!(
+            done,
+            json!({"success_count": 1, "failure_count": 0, "skipped_count": 1,
+                   "errors": [], "total_fetched": 2})
+        );
+        let lead = json(server.get("/api/leads/contoso-m365.com").await, 200).await;
+        assert_eq!(lead["referral_type"], "co-sell");
+
+        let accepted = json(
+            server.post_json("/api/referrals/sync", &json!({"force": true})).await,
+            202,
+        )
+        .await;
+        let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+        let job = server.wait_job(&job_id, Duration::from_secs(60)).await;
+        assert_eq!(job["kind"], "referral_sync", "{job:#}");
+        assert_eq!(job["status"], "completed", "{job:#}");
+        assert_eq!(job["result"]["total_fetched"], 2, "{job:#}");
+
+        // A run in progress (here: started by another process) refuses a second one.
+        let store = Store::connect(&db.url).await.unwrap();
+        let running = store.start_sync_run(false, None).await.unwrap();
+        for body in [json!({}), json!({"wait": true})] {
+            let r = server.post_json("/api/referrals/sync", &body).await;
+            assert_error(r, 409, "sync_running").await;
+        }
+        store.fail_sync_run(running.id, "test over").await.unwrap();
+        store.close().await;
+        server.stop().await;
+    })
+    .await;
+    dns.shutdown().await;
 }
