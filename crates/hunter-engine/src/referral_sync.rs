@@ -6,15 +6,14 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use hunter_core::model::PartnerContext;
 use hunter_core::referral::{PartnerScoring, ReferralFacts, ReferralOutcome, map_referral};
-use hunter_core::{Domain, mask, score};
+use hunter_core::{Domain, mask};
 use hunter_partner_center::{ClientError, ReferralsClient};
 use hunter_store::{ReferralLink, ReferralRecord, Store, StoreError, SyncCounts};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::scan::{ScanError, ScanOutcome, Scanner, scan_many};
+use crate::scan::{ScanError, ScanOutcome, Scanner, scan_many, score_with_referrals};
 
 /// How much a run reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,7 +169,7 @@ async fn run_pages(
     }
     for domain in to_scan.iter().chain(&to_score) {
         // The referral is stored and linked either way; the next run scores it again.
-        if let Err(e) = score_with_facts(store, scanner, scoring, domain).await {
+        if let Err(e) = score_with_referrals(store, scanner.rules(), scoring, domain).await {
             result
                 .errors
                 .push(format!("{domain}: scoring with its referrals failed: {e}"));
@@ -234,29 +233,6 @@ async fn process(
             result.skipped_count += 1;
         }
     }
-}
-
-/// Scores a lead from its stored signals with its referral facts (tenant override, co-sell
-/// bonus) and writes the facts onto the lead.
-async fn score_with_facts(
-    store: &Store,
-    scanner: &Scanner,
-    scoring: PartnerScoring,
-    domain: &str,
-) -> Result<(), StoreError> {
-    let facts = store.partner_facts(domain).await?;
-    if let Some(stored) = store.signals(domain).await? {
-        let partner = PartnerContext {
-            azure_tenant: facts.azure_tenant_id.is_some(),
-            cosell: facts.open_cosell,
-            azure_tenant_score: scoring.azure_tenant_score,
-            cosell_bonus: scoring.cosell_bonus,
-        };
-        let score = score::score(&stored.signals, &partner, scanner.rules());
-        store.save_scores(&[(domain.to_owned(), score)]).await?;
-    }
-    store.apply_partner_facts(domain).await?;
-    Ok(())
 }
 
 fn updated_at(raw: &Value) -> Option<DateTime<Utc>> {

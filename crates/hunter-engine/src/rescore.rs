@@ -2,9 +2,12 @@
 //! under another rules version is scored again from its stored signals, without DNS.
 
 use hunter_core::model::PartnerContext;
+use hunter_core::referral::PartnerScoring;
 use hunter_core::rules::Rules;
 use hunter_core::score;
 use hunter_store::{Store, StoreError};
+
+use crate::scan::apply_referrals;
 
 /// Leads re-scored per transaction.
 const BATCH: u32 = 500;
@@ -12,7 +15,11 @@ const BATCH: u32 = 500;
 /// Re-scores every lead scored under a rules version other than `rules.version`, in batches,
 /// and returns how many were re-scored. Safe to run in several processes at once: each writes
 /// the same scores.
-pub async fn rescore_stale(store: &Store, rules: &Rules) -> Result<usize, StoreError> {
+pub async fn rescore_stale(
+    store: &Store,
+    rules: &Rules,
+    scoring: PartnerScoring,
+) -> Result<usize, StoreError> {
     let mut done = 0;
     let mut after: Option<String> = None;
     loop {
@@ -23,15 +30,15 @@ pub async fn rescore_stale(store: &Store, rules: &Rules) -> Result<usize, StoreE
             return Ok(done);
         };
         let mut scores = Vec::with_capacity(domains.len());
-        for domain in domains {
-            if let Some(stored) = store.signals(&domain).await? {
-                // Partner Center facts are not part of the scan pipeline yet: the same context
-                // as a scan, so a re-score gives what a rescan with the new rules would.
+        for domain in &domains {
+            if let Some(stored) = store.signals(domain).await? {
                 let score = score::score(&stored.signals, &PartnerContext::default(), rules);
-                scores.push((domain, score));
+                scores.push((domain.clone(), score));
             }
         }
         store.save_scores(&scores).await?;
+        // As after a scan: leads with referrals are scored with their facts.
+        apply_referrals(store, rules, scoring, &domains).await?;
         done += scores.len();
         after = Some(last);
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 use hunter_core::model::{PartnerContext, ScanStatus, Score, Signals};
+use hunter_core::referral::PartnerScoring;
 use hunter_core::rules::Rules;
 use hunter_core::{Domain, analysis, score};
 use hunter_probe::{ProbeConfig, Prober};
@@ -31,6 +32,7 @@ pub struct Scanner {
     prober: Prober,
     rules: Arc<Rules>,
     concurrency: usize,
+    partner_scoring: PartnerScoring,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +60,16 @@ impl Scanner {
             prober: Prober::new(&probe)?,
             rules,
             concurrency: config.scan_concurrency,
+            partner_scoring: PartnerScoring {
+                azure_tenant_score: config.partner_center.azure_tenant_score,
+                cosell_bonus: config.partner_center.cosell_bonus,
+            },
         })
+    }
+
+    /// `HUNTER_PARTNER_CENTER_AZURE_TENANT_SCORE` and `_COSELL_BONUS`.
+    pub fn partner_scoring(&self) -> PartnerScoring {
+        self.partner_scoring
     }
 
     pub fn rules(&self) -> &Rules {
@@ -108,7 +119,12 @@ pub async fn scan_many(
             let (tx, rx) = mpsc::channel(WRITE_BATCH * 2);
             (
                 Some(tx),
-                Some(tokio::spawn(write_batches(store.clone(), rx))),
+                Some(tokio::spawn(write_batches(
+                    store.clone(),
+                    scanner.rules.clone(),
+                    scanner.partner_scoring,
+                    rx,
+                ))),
             )
         }
         None => (None, None),
@@ -144,13 +160,58 @@ pub async fn scan_many(
     Ok(())
 }
 
-/// The single writer: takes what has queued up (up to a batch) and saves it in one transaction.
-async fn write_batches(store: Store, mut rx: mpsc::Receiver<ScanRecord>) -> Result<(), StoreError> {
+/// The single writer: takes what has queued up (up to a batch) and saves it in one transaction;
+/// then scores the batch's leads that have referrals with their facts.
+async fn write_batches(
+    store: Store,
+    rules: Arc<Rules>,
+    scoring: PartnerScoring,
+    mut rx: mpsc::Receiver<ScanRecord>,
+) -> Result<(), StoreError> {
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
         store.save_scans(&batch).await?;
+        let domains: Vec<String> = batch.iter().map(|r| r.signals.domain.clone()).collect();
+        apply_referrals(&store, &rules, scoring, &domains).await?;
         batch.clear();
     }
+    Ok(())
+}
+
+/// A scan scores from DNS alone; leads among `domains` that have Incoming referrals are scored
+/// again with their facts, so a co-sell bonus or a referral-borne tenant id survives rescans.
+pub async fn apply_referrals(
+    store: &Store,
+    rules: &Rules,
+    scoring: PartnerScoring,
+    domains: &[String],
+) -> Result<(), StoreError> {
+    for domain in store.domains_with_referrals(domains).await? {
+        score_with_referrals(store, rules, scoring, &domain).await?;
+    }
+    Ok(())
+}
+
+/// Scores a lead from its stored signals with its referral facts (tenant override, co-sell
+/// bonus) and writes the facts onto the lead.
+pub async fn score_with_referrals(
+    store: &Store,
+    rules: &Rules,
+    scoring: PartnerScoring,
+    domain: &str,
+) -> Result<(), StoreError> {
+    let facts = store.partner_facts(domain).await?;
+    if let Some(stored) = store.signals(domain).await? {
+        let partner = PartnerContext {
+            azure_tenant: facts.azure_tenant_id.is_some(),
+            cosell: facts.open_cosell,
+            azure_tenant_score: scoring.azure_tenant_score,
+            cosell_bonus: scoring.cosell_bonus,
+        };
+        let score = score::score(&stored.signals, &partner, rules);
+        store.save_scores(&[(domain.to_owned(), score)]).await?;
+    }
+    store.apply_partner_facts(domain).await?;
     Ok(())
 }
 

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hunter_core::Domain;
 use hunter_core::model::{Provider, Segment};
 use hunter_core::referral::PartnerScoring;
 use hunter_core::rules::Rules;
 use hunter_engine::config::Config;
 use hunter_engine::referral_sync::{SyncMode, SyncResult, sync_referrals};
-use hunter_engine::scan::Scanner;
+use hunter_engine::scan::{ScanOutcome, Scanner, scan_many};
 use hunter_fixtures::{DnsServer, FakeEntra, FakePartnerCenter, PollOutcome, catalogue, zones};
 use hunter_partner_center::{Authenticator, ReferralsClient, Settings};
 use hunter_store::Store;
@@ -186,6 +187,29 @@ async fn a_sync_tracks_every_referral_scores_its_leads_and_repeats_without_new_r
         );
         // Two domains, each scanned once.
         assert_eq!(count(&pool, "SELECT COUNT(*) FROM domain_signals").await, 2);
+
+        // A DNS rescan scores from DNS, then the referral facts are applied again: the tenant
+        // override and the co-sell bonus survive it.
+        let rescan: Vec<Domain> = ["adatum-google.com", "contoso-m365.com"]
+            .iter()
+            .map(|d| Domain::parse(d).unwrap())
+            .collect();
+        scan_many(
+            &scanner,
+            Some(&store),
+            &rescan,
+            None,
+            |_: usize, _: &ScanOutcome| {},
+        )
+        .await
+        .unwrap();
+        let adatum = store.lead("adatum-google.com").await.unwrap().unwrap();
+        assert_eq!(
+            (adatum.segment, adatum.readiness_score, adatum.provider),
+            (Segment::Existing, 55, Provider::M365)
+        );
+        let contoso_again = store.lead("contoso-m365.com").await.unwrap().unwrap();
+        assert_eq!(contoso_again.readiness_score, contoso.readiness_score);
 
         // The same referrals again: nothing new.
         let again: SyncResult = sync_referrals(

@@ -124,7 +124,7 @@ async fn start(config: &Config) -> Result<Started, ServerError> {
 fn spawn_rescore(store: Store, scanner: Arc<Scanner>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let version = &scanner.rules().version;
-        match rescore_stale(&store, scanner.rules()).await {
+        match rescore_stale(&store, scanner.rules(), scanner.partner_scoring()).await {
             Ok(0) => {}
             Ok(leads) => tracing::info!(leads, version, "re-scored leads under the current rules"),
             Err(e) => tracing::warn!(error = %e, "re-scoring under the current rules failed"),

@@ -242,7 +242,7 @@ pub enum ItemDone {
 }
 
 impl ItemDone {
-    fn domain(&self) -> &str {
+    pub fn domain(&self) -> &str {
         match self {
             ItemDone::Scanned { record, .. } => &record.signals.domain,
             ItemDone::Failed { domain, .. } => domain,

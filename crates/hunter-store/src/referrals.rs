@@ -270,6 +270,31 @@ pub struct SyncCounts {
 }
 
 impl Store {
+    /// Those of `domains` that have an Incoming referral: their scores carry referral facts, so
+    /// a scan (which scores from DNS alone) is followed by a score with the facts.
+    pub async fn domains_with_referrals(
+        &self,
+        domains: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        if domains.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(
+            "SELECT DISTINCT domain FROM partner_center_referrals \
+             WHERE (direction IS NULL OR lower(direction) = 'incoming') AND domain IN (",
+        );
+        for (i, domain) in domains.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(domain.clone())?;
+        }
+        sql.push(") ORDER BY domain");
+        Ok(sqlx::query_scalar_with(AssertSqlSafe(sql.text), sql.args)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Tracks one referral in one transaction (`partner-center-api.md` §14 steps 3–5): the
     /// `partner_center_referrals` row is upserted by referral id (`created_at` kept, `synced_at`
     /// and `updated_at` now). An Incoming referral with a domain also upserts its company (a

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{RunResult, Worker};
-use crate::scan::{Scanner, scan_domain};
+use crate::scan::{Scanner, apply_referrals, scan_domain};
 
 pub(super) async fn run_bulk_scan(
     worker: &Worker,
@@ -52,6 +52,7 @@ pub(super) async fn scan_items(
     .try_flatten();
 
     let (tx, mut rx) = mpsc::channel::<ItemDone>(batch * 2);
+    let (scanner_rules, scoring) = (worker.scanner.rules(), worker.scanner.partner_scoring());
     let scanner = worker.scanner.clone();
     let job_id = lease.job_id().to_owned();
     let produce = async move {
@@ -78,6 +79,8 @@ pub(super) async fn scan_items(
         let mut done = Vec::with_capacity(batch);
         while rx.recv_many(&mut done, batch).await > 0 {
             store.record_job_items(lease, &done).await?;
+            let domains: Vec<String> = done.iter().map(|d| d.domain().to_owned()).collect();
+            apply_referrals(store, scanner_rules, scoring, &domains).await?;
             done.clear();
         }
         Ok::<_, StoreError>(())
