@@ -4,6 +4,8 @@
 //! touched leads with their referral facts.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use hunter_core::referral::{PartnerScoring, ReferralFacts, ReferralOutcome, map_referral};
@@ -12,7 +14,10 @@ use hunter_partner_center::{ClientError, ReferralsClient};
 use hunter_store::{ReferralLink, ReferralRecord, Store, StoreError, SyncCounts};
 use serde::Serialize;
 use serde_json::Value;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
 
+use crate::partner_center::PartnerCenter;
 use crate::scan::{ScanError, ScanOutcome, Scanner, scan_many, score_with_referrals};
 
 /// How much a run reads.
@@ -266,4 +271,79 @@ fn record(facts: &ReferralFacts, raw: &Value) -> ReferralRecord {
         updated_datetime: time(facts.updated_datetime),
         raw_data: raw.clone(),
     }
+}
+
+/// A scheduled run that could not start within this time of being due is dropped.
+const TASK_EXPIRY: Duration = Duration::from_secs(3600);
+
+/// The background sync (`HUNTER_PARTNER_CENTER_SYNC_INTERVAL`), inside `hunter serve` and
+/// `hunter worker` until `shutdown`. Switched off, it logs one line per tick and does nothing
+/// else. Several processes sharing a database sync once per interval between them: a tick skips
+/// when another process started a run less than an interval ago, and only one run can be going
+/// at a time. A failed run is logged and the next tick tries again.
+pub async fn run_scheduler(
+    store: Store,
+    scanner: Arc<Scanner>,
+    partner_center: Option<Arc<PartnerCenter>>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        let due = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            due = ticks.tick() => due,
+        };
+        let Some(pc) = &partner_center else {
+            tracing::info!("Partner Center is switched off; no scheduled sync");
+            continue;
+        };
+        if due.elapsed() > TASK_EXPIRY {
+            tracing::warn!("a scheduled Partner Center sync is over an hour late; dropped");
+            continue;
+        }
+        match recently_started(&store, interval).await {
+            Ok(true) => {
+                tracing::info!("another process synced this interval; scheduled sync skipped");
+                continue;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the last sync run; scheduled sync skipped");
+                continue;
+            }
+        }
+        let run = sync_referrals(
+            &store,
+            &pc.client,
+            &scanner,
+            pc.scoring,
+            SyncMode::Incremental,
+            None,
+        );
+        // A run is not cut short by a shutdown: it reads a few pages, bounded by timeouts.
+        match run.await {
+            Ok(_) => {}
+            Err(e) if e.is_already_running() => {
+                tracing::info!("a Partner Center sync is already running; scheduled sync skipped");
+            }
+            // `sync_referrals` logged the failure and recorded it with the run.
+            Err(_) => {}
+        }
+    }
+}
+
+/// Whether the newest sync run started less than (almost) `interval` ago.
+async fn recently_started(store: &Store, interval: Duration) -> Result<bool, StoreError> {
+    let Some(last) = store.sync_runs(1).await?.into_iter().next() else {
+        return Ok(false);
+    };
+    let Ok(started) = DateTime::parse_from_rfc3339(&last.started_at) else {
+        return Ok(false);
+    };
+    let age = Utc::now().signed_duration_since(started.with_timezone(&Utc));
+    // A little slack, so that this process's own previous tick never counts.
+    let window = interval.mul_f64(0.9);
+    Ok(age.to_std().is_ok_and(|age| age < window))
 }

@@ -1,6 +1,6 @@
 //! A Partner Center sync end to end: the fake Entra and Referrals API, fixture DNS zones, and a
 //! fresh database on each backend. Each referral is handled on its own; leads get their referral
-//! facts in their scores; a second run adds nothing.
+//! facts in their scores; a second run adds nothing; the schedule.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,13 +10,15 @@ use hunter_core::model::{Provider, Segment};
 use hunter_core::referral::PartnerScoring;
 use hunter_core::rules::Rules;
 use hunter_engine::config::Config;
-use hunter_engine::referral_sync::{SyncMode, SyncResult, sync_referrals};
+use hunter_engine::partner_center::PartnerCenter;
+use hunter_engine::referral_sync::{SyncMode, SyncResult, run_scheduler, sync_referrals};
 use hunter_engine::scan::{ScanOutcome, Scanner, scan_many};
 use hunter_fixtures::{DnsServer, FakeEntra, FakePartnerCenter, PollOutcome, catalogue, zones};
 use hunter_partner_center::{Authenticator, ReferralsClient, Settings};
 use hunter_store::Store;
 use serde_json::{Value, json};
 use sqlx::AnyPool;
+use tokio_util::sync::CancellationToken;
 
 const SCORING: PartnerScoring = PartnerScoring {
     azure_tenant_score: 55,
@@ -79,9 +81,10 @@ fn referrals() -> Vec<Value> {
 }
 
 struct Fakes {
-    _entra: FakeEntra,
+    entra: FakeEntra,
     api: FakePartnerCenter,
     client: ReferralsClient,
+    settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -102,9 +105,10 @@ async fn fakes() -> Fakes {
     auth.login(|_| {}).await.unwrap();
     let client = ReferralsClient::new(&settings, Arc::new(auth)).unwrap();
     Fakes {
-        _entra: entra,
+        entra,
         api,
         client,
+        settings,
         _dir: dir,
     }
 }
@@ -249,4 +253,79 @@ async fn a_sync_tracks_every_referral_scores_its_leads_and_repeats_without_new_r
     })
     .await;
     dns.shutdown().await;
+}
+
+/// The schedule: switched off it sends nothing; two processes (here two schedulers with their
+/// own connections and clients) on one database sync once per interval between them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_syncs_happen_once_per_interval_across_processes_and_never_when_off() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dns = DnsServer::start(&zones(&catalogue())).await;
+    let dns_addr = dns.addr();
+    hunter_fixtures::on_each_backend(move |url| async move {
+        let config = Config::from_vars([
+            ("HUNTER_DNS_SERVERS", dns_addr.to_string()),
+            ("HUNTER_TENANT_DISCOVERY_ENABLED", "false".to_owned()),
+        ])
+        .unwrap();
+        let scanner = Arc::new(Scanner::new(&config, Arc::new(Rules::embedded())).unwrap());
+        let interval = Duration::from_millis(500);
+
+        // Off: ticks pass, nothing is requested or recorded.
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate_up().await.unwrap();
+        let pool = AnyPool::connect(&url).await.unwrap();
+        let fakes = fakes().await;
+        fakes.api.set_referrals(vec![json!({"id": "r1", "direction": "Incoming",
+            "updatedDateTime": "2026-11-20T10:00:00Z", "customerProfile": {"name": "No Contact"}})]);
+        let stop = CancellationToken::new();
+        let off = tokio::spawn(run_scheduler(store.clone(), scanner.clone(), None, interval, stop.clone()));
+        tokio::time::sleep(interval * 3).await;
+        stop.cancel();
+        off.await.unwrap();
+        assert!(fakes.api.requests().is_empty());
+        assert_eq!(count(&pool, "SELECT COUNT(*) FROM partner_center_sync_runs").await, 0);
+
+        // On, in two "processes": about one run per interval, never two at once.
+        let stop = CancellationToken::new();
+        let mut schedulers = Vec::new();
+        for _ in 0..2 {
+            let own_store = Store::connect(&url).await.unwrap();
+            let own = fakes_with(&fakes).await;
+            let pc = Arc::new(PartnerCenter { client: own, scoring: SCORING });
+            schedulers.push(tokio::spawn(run_scheduler(
+                own_store,
+                scanner.clone(),
+                Some(pc),
+                interval,
+                stop.clone(),
+            )));
+        }
+        // Ticks at 0.5, 1.0, 1.5 and 2.0 s in each.
+        tokio::time::sleep(interval * 4 + interval / 2).await;
+        stop.cancel();
+        for s in schedulers {
+            s.await.unwrap();
+        }
+        let runs = count(&pool, "SELECT COUNT(*) FROM partner_center_sync_runs").await;
+        assert!((2..=5).contains(&runs), "{runs} runs for 4 intervals and 2 processes");
+        assert_eq!(
+            count(&pool, "SELECT COUNT(*) FROM partner_center_sync_runs WHERE status <> 'completed'").await,
+            0
+        );
+        pool.close().await;
+        store.close().await;
+    })
+    .await;
+    dns.shutdown().await;
+}
+
+/// Another signed-in client for the same fakes (another process's).
+async fn fakes_with(fakes: &Fakes) -> ReferralsClient {
+    let auth = Authenticator::new(&fakes.settings)
+        .unwrap()
+        .with_poll_sleep(|d| Box::pin(tokio::time::sleep(d / 100)));
+    fakes.entra.script_polls([PollOutcome::Approve]);
+    auth.login(|_| {}).await.unwrap();
+    ReferralsClient::new(&fakes.settings, Arc::new(auth)).unwrap()
 }

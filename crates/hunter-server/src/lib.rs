@@ -20,6 +20,7 @@ use axum::response::IntoResponse;
 use hunter_engine::config::Config;
 use hunter_engine::jobs::{JobQueue, WorkerOptions};
 use hunter_engine::partner_center::{self, PartnerCenter, SetupError};
+use hunter_engine::referral_sync::run_scheduler;
 use hunter_engine::rescore::rescore_stale;
 use hunter_engine::rules::{LoadRulesError, load_rules};
 use hunter_engine::scan::{ScanError, Scanner};
@@ -132,8 +133,8 @@ fn spawn_rescore(store: Store, scanner: Arc<Scanner>) -> tokio::task::JoinHandle
     })
 }
 
-/// Builds everything from the settings (store + migrations, rules, scanner, job workers) and
-/// serves HTTP on `listener` until `shutdown` completes; then drains open requests, stops the
+/// Builds everything from the settings (store + migrations, rules, scanner, job workers, the
+/// Partner Center schedule) and serves HTTP on `listener` until `shutdown` completes; then drains open requests, stops the
 /// workers (a running job goes back to the queue) and waits for them.
 pub async fn run(
     config: Config,
@@ -146,8 +147,15 @@ pub async fn run(
         partner_center,
     } = start(&config).await?;
     let rescore = spawn_rescore(store.clone(), scanner.clone());
-    let state = AppState::new(store.clone(), scanner.clone(), partner_center);
     let stop_workers = CancellationToken::new();
+    let scheduler = tokio::spawn(run_scheduler(
+        store.clone(),
+        scanner.clone(),
+        partner_center.clone(),
+        config.partner_center.sync_interval,
+        stop_workers.clone(),
+    ));
+    let state = AppState::new(store.clone(), scanner.clone(), partner_center);
     let queue = state.jobs().clone();
     let workers = queue.run_workers(scanner, WorkerOptions::default(), stop_workers.clone());
     let address = listener.local_addr().map_err(ServerError::Serve)?;
@@ -161,6 +169,7 @@ pub async fn run(
         served
     };
     let (served, ()) = tokio::join!(serve, workers);
+    let _ = scheduler.await;
     rescore.abort();
     store.close().await;
     tracing::info!("Hunter stopped");
@@ -180,6 +189,13 @@ pub async fn run_worker(
     } = start(&config).await?;
     let rescore = spawn_rescore(store.clone(), scanner.clone());
     let stop = CancellationToken::new();
+    let scheduler = tokio::spawn(run_scheduler(
+        store.clone(),
+        scanner.clone(),
+        partner_center.clone(),
+        config.partner_center.sync_interval,
+        stop.clone(),
+    ));
     let queue = queue(&store, partner_center.as_ref());
     let workers = queue.run_workers(scanner, WorkerOptions::default(), stop.clone());
     tracing::info!("Hunter job workers are running");
@@ -189,6 +205,7 @@ pub async fn run_worker(
         stop.cancel();
     };
     tokio::join!(workers, signal);
+    let _ = scheduler.await;
     rescore.abort();
     store.close().await;
     tracing::info!("Hunter job workers stopped");
