@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use hunter_fixtures::{DnsServer, FakeEntra, FakePartnerCenter, PollOutcome, catalogue, zones};
+use hunter_fixtures::{
+    DnsServer, FakeEntra, FakePartnerCenter, Fault, PollOutcome, catalogue, zones,
+};
 use hunter_partner_center::Authenticator;
 use hunter_store::{ReferralRecord, Store};
 use serde_json::{Value, json};
@@ -200,6 +202,153 @@ async fn the_sync_endpoint_answers_each_case_of_the_contract() {
         }
         store.fail_sync_run(running.id, "test over").await.unwrap();
         store.close().await;
+        server.stop().await;
+    })
+    .await;
+    dns.shutdown().await;
+}
+
+/// The Partner Center story end to end through the API (issue 4, "what it must show"): three
+/// pages with a 429 on the way, every kind, skipped referrals tracked, a malformed one counted as
+/// a failure, an expired access token refreshed, a second sync adding nothing, an update picked
+/// up incrementally, and the scoring effects in `GET /api/leads`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_center_sync_end_to_end() {
+    let dns = DnsServer::start(&zones(&catalogue())).await;
+    let dns_addr = dns.addr();
+    on_each_backend(move |db| async move {
+        let entra = FakeEntra::start().await;
+        entra.set_interval(1);
+        let api = FakePartnerCenter::start(&entra).await;
+        // Outgoing referrals come through too, as from a server that ignores `$filter`.
+        api.set_filter_honoured(false);
+        let msft = json!({"invitedBy": {"organizationId": "msft"}});
+        let person = |email: &str| json!([{"firstName": "Ayşe", "email": email}]);
+        let mut referrals = vec![
+            json!({"id": "cosell", "direction": "Incoming", "type": "Shared", "qualification": "None",
+                   "updatedDateTime": "2026-11-20T10:00:00Z",
+                   "customerProfile": {"name": "Contoso", "team": person("ayse@contoso-m365.com")}}),
+            json!({"id": "tenant", "direction": "Incoming", "type": "Independent", "qualification": "Direct",
+                   "updatedDateTime": "2026-11-20T09:00:00Z",
+                   "customerProfile": {"name": "Adatum", "website": "https://adatum-google.com",
+                                       "azureTenantId": "0f9d4e3a-1b2c-4d5e-8f90-a1b2c3d4e5f6"}}),
+            json!({"id": "sp", "direction": "Incoming", "type": "Independent",
+                   "qualification": "SalesQualified", "inviteContext": msft,
+                   "updatedDateTime": "2026-11-20T08:00:00Z",
+                   "customerProfile": {"name": "Wingtip", "website": "wingtip-zoho.com"}}),
+            json!({"id": "unknown-kind", "direction": "Incoming", "type": "Independent",
+                   "qualification": "SalesQualified", "updatedDateTime": "2026-11-20T07:00:00Z",
+                   "customerProfile": {"name": "Lamna", "team": person("info@lamna-yandex.com")}}),
+            json!({"id": "outgoing", "direction": "Outgoing", "type": "Shared",
+                   "updatedDateTime": "2026-11-20T06:00:00Z",
+                   "customerProfile": {"name": "Out", "website": "relecloud-google.com"}}),
+            json!({"id": "gmail", "direction": "Incoming", "type": "Independent", "qualification": "Direct",
+                   "updatedDateTime": "2026-11-20T05:00:00Z",
+                   "customerProfile": {"name": "Gmail Only", "team": person("owner@gmail.com")}}),
+            json!({"id": "bad", "direction": "Incoming", "updatedDateTime": "2026-11-20T04:00:00Z",
+                   "customerProfile": {"team": "not a list"}}),
+        ];
+        // Contact-less referrals fill three pages of 100.
+        for i in 0..200 {
+            referrals.push(json!({"id": format!("filler-{i:03}"), "direction": "Incoming",
+                "updatedDateTime": format!("2026-11-{:02}T{:02}:00:00Z", 19 - i / 24, 23 - i % 24),
+                "customerProfile": {"name": format!("Filler {i}")}}));
+        }
+        api.set_referrals(referrals.clone());
+        api.fail_request(
+            2,
+            Fault::Status {
+                status: 429,
+                code: "tooManyRequests".into(),
+                retry_after: Some("1".into()),
+            },
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join(".token_cache").display().to_string();
+        let (authority, api_url) = (entra.base_url(), api.base_url());
+        let on = [
+            ("HUNTER_PARTNER_CENTER_ENABLED", "true"),
+            ("HUNTER_PARTNER_CENTER_CLIENT_ID", "11111111-2222-3333-4444-555555555555"),
+            ("HUNTER_PARTNER_CENTER_TENANT_ID", "contoso.com"),
+            ("HUNTER_PARTNER_CENTER_AUTHORITY_URL", authority.as_str()),
+            ("HUNTER_PARTNER_CENTER_API_URL", api_url.as_str()),
+            ("HUNTER_PARTNER_CENTER_TOKEN_CACHE_PATH", cache.as_str()),
+            ("HUNTER_PARTNER_CENTER_REQUEST_SPACING_MS", "0"),
+        ];
+        let settings = config(&db.url, dns_addr, &on);
+        let auth = Authenticator::new(&hunter_engine::partner_center::settings(&settings).unwrap())
+            .unwrap()
+            .with_poll_sleep(|d| Box::pin(tokio::time::sleep(d / 100)));
+        entra.script_polls([PollOutcome::Approve]);
+        auth.login(|_| {}).await.unwrap();
+        let server = Server::start(settings).await;
+        let sync = || async {
+            json(server.post_json("/api/referrals/sync", &json!({"wait": true})).await, 200).await
+        };
+
+        let first = sync().await;
+        assert_eq!(first["total_fetched"], 207, "{first:#}");
+        assert_eq!(first["success_count"], 4, "{first:#}");
+        assert_eq!(first["failure_count"], 1, "{first:#}");
+        assert_eq!(first["skipped_count"], 202, "{first:#}");
+        let statuses: Vec<u16> = api.requests().iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [200, 429, 200, 200], "three pages, one 429 retried");
+
+        let mut got = Vec::new();
+        for domain in [
+            "contoso-m365.com",
+            "adatum-google.com",
+            "wingtip-zoho.com",
+            "lamna-yandex.com",
+        ] {
+            let lead = json(server.get(&format!("/api/leads/{domain}")).await, 200).await;
+            got.push((domain.to_owned(), lead["referral_type"].clone()));
+        }
+        assert_eq!(
+            got,
+            [
+                ("contoso-m365.com".to_owned(), json!("co-sell")),
+                ("adatum-google.com".to_owned(), json!("marketplace")),
+                ("wingtip-zoho.com".to_owned(), json!("solution-provider")),
+                ("lamna-yandex.com".to_owned(), Value::Null),
+            ]
+        );
+        let skipped = json(server.get("/api/referrals?linked=false&search=o").await, 200).await;
+        let skipped: Vec<&str> = ids(&skipped);
+        assert!(skipped.contains(&"outgoing") && skipped.contains(&"gmail"), "{skipped:?}");
+
+        // The lead list shows the scoring effects.
+        let listed = json(server.get("/api/leads?referral_type=co-sell").await, 200).await;
+        let contoso = &listed["leads"][0];
+        assert_eq!(contoso["domain"], "contoso-m365.com");
+        let dns_score = contoso["dns_score"].as_i64().unwrap();
+        assert_eq!(contoso["readiness_score"], json!((dns_score + 15).min(100)));
+        let listed = json(server.get("/api/leads?search=adatum").await, 200).await;
+        let adatum = &listed["leads"][0];
+        assert_eq!(
+            (&adatum["segment"], &adatum["readiness_score"], &adatum["provider"], &adatum["reason"]),
+            (&json!("Existing"), &json!(55), &json!("M365"), &json!("M365 existing customer (Azure Tenant ID)"))
+        );
+
+        // Expired access token: refreshed on the 401, and the same referrals add nothing.
+        entra.expire_access_tokens();
+        let refreshes = entra.refresh_count();
+        let second = sync().await;
+        assert_eq!(second["failure_count"], 0, "{second:#}");
+        assert!(entra.refresh_count() > refreshes, "the access token was refreshed");
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM partner_center_referrals").await, 206);
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM raw_leads").await, 4);
+
+        // An updated referral: Lamna becomes co-sell, picked up by the incremental sync.
+        referrals[3]["type"] = json!("Shared");
+        referrals[3]["qualification"] = json!("None");
+        referrals[3]["updatedDateTime"] = json!("2026-11-21T10:00:00Z");
+        api.set_referrals(referrals);
+        let third = sync().await;
+        assert!(third["total_fetched"].as_u64().unwrap() < 207, "incremental: {third:#}");
+        let lamna = json(server.get("/api/leads/lamna-yandex.com").await, 200).await;
+        assert_eq!(lamna["referral_type"], "co-sell");
         server.stop().await;
     })
     .await;
