@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use hunter_fixtures::{DnsServer, FakeEntra, FakePartnerCenter, PollOutcome, catalogue, zones};
 use serde_json::json;
 
-use crate::support::{Backend, Hunter, TestDb, ok, stderr};
+use crate::support::{Backend, Hunter, TestDb, backends, ok, stderr};
 
 const TENANT: &str = "contoso.onmicrosoft.com";
 
@@ -115,7 +115,25 @@ async fn sync_prints_the_counts_and_fails_clearly_when_off_or_signed_out() {
 
     entra.script_polls([PollOutcome::Approve]);
     ok(&hunter().run(&["partner-center", "login"]).await);
-    let out = ok(&enabled().run(&["partner-center", "sync"]).await);
+    let synced = enabled()
+        .env("HUNTER_LOG", "debug")
+        .run(&["partner-center", "sync"])
+        .await;
+    let out = ok(&synced);
+
+    // The most verbose log names no token and no clear-text e-mail address (`hunter.md` §9.31).
+    let log = stderr(&synced);
+    assert!(log.contains("Partner Center sync finished"), "{log}");
+    let tokens: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(db.dir().join(".token_cache")).unwrap())
+            .unwrap();
+    for secret in ["access_token", "refresh_token"] {
+        let value = tokens[secret].as_str().unwrap();
+        assert!(!log.contains(value), "{secret} in the log");
+    }
+    for email in ["ayse@contoso-m365.com", "owner@gmail.com"] {
+        assert!(!log.contains(email), "{email} in the log:\n{log}");
+    }
     let result: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(result["total_fetched"], 3, "{result:#}");
     assert_eq!(result["success_count"], 1, "{result:#}");
@@ -131,6 +149,45 @@ async fn sync_prints_the_counts_and_fails_clearly_when_off_or_signed_out() {
     assert_eq!(again["total_fetched"], 3, "{again:#}");
     assert_eq!(db.count("partner_center_referrals").await, 2);
     assert_eq!(db.count("raw_leads").await, 1);
+    dns.shutdown().await;
+    db.cleanup().await;
+}
+
+/// Two `hunter worker` processes on one PostgreSQL database sync once per interval between
+/// them, not once each.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_workers_on_postgresql_sync_once_per_interval() {
+    if !backends().contains(&Backend::Postgres) {
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres).await;
+    let entra = FakeEntra::start().await;
+    entra.set_interval(1);
+    let api = FakePartnerCenter::start(&entra).await;
+    api.set_referrals(vec![json!({"id": "r1", "direction": "Incoming",
+        "updatedDateTime": "2026-11-20T10:00:00Z", "customerProfile": {"name": "No Contact"}})]);
+    let dns = DnsServer::start(&zones(&catalogue())).await;
+    let hunter = login(&db, &entra)
+        .env("HUNTER_PARTNER_CENTER_API_URL", api.base_url())
+        .env("HUNTER_PARTNER_CENTER_REQUEST_SPACING_MS", "0")
+        .env("HUNTER_DNS_SERVERS", dns.addr().to_string());
+    entra.script_polls([PollOutcome::Approve]);
+    ok(&hunter.run(&["migrate", "up"]).await);
+    ok(&hunter.run(&["partner-center", "login"]).await);
+
+    let worker = hunter
+        .env("HUNTER_PARTNER_CENTER_ENABLED", "true")
+        .env("HUNTER_PARTNER_CENTER_SYNC_INTERVAL", "1");
+    let first = worker.spawn(&["worker"]);
+    let second = worker.spawn(&["worker"]);
+    // Ticks at about 1, 2, 3 and 4 s in each process.
+    tokio::time::sleep(std::time::Duration::from_millis(4600)).await;
+    drop((first, second));
+    let runs = db.count("partner_center_sync_runs").await;
+    assert!(
+        (2..=5).contains(&runs),
+        "{runs} sync runs in 4 intervals from 2 workers"
+    );
     dns.shutdown().await;
     db.cleanup().await;
 }

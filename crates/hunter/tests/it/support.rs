@@ -73,7 +73,7 @@ impl Hunter {
         self
     }
 
-    pub async fn run(&self, args: &[&str]) -> Output {
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hunter"));
         for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("HUNTER_")) {
             cmd.env_remove(key);
@@ -82,6 +82,21 @@ impl Hunter {
             .args(args)
             .current_dir(&self.cwd)
             .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    /// Starts a long-running command (`worker`, `serve`); killed when dropped.
+    pub fn spawn(&self, args: &[&str]) -> tokio::process::Child {
+        self.command(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("hunter starts")
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = self.command(args);
         // A hang is a bug; this bound only keeps a broken build from blocking CI forever.
         tokio::time::timeout(std::time::Duration::from_secs(120), cmd.output())
             .await
