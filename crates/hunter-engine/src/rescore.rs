@@ -7,7 +7,7 @@ use hunter_core::rules::Rules;
 use hunter_core::score;
 use hunter_store::{Store, StoreError};
 
-use crate::scan::apply_referrals;
+use crate::scan::partner_context;
 
 /// Leads re-scored per transaction.
 const BATCH: u32 = 500;
@@ -29,16 +29,23 @@ pub async fn rescore_stale(
         let Some(last) = domains.last().cloned() else {
             return Ok(done);
         };
+        // As in a scan: leads with referrals are scored with their facts.
+        let with_referrals = store.domains_with_referrals(&domains).await?;
         let mut scores = Vec::with_capacity(domains.len());
         for domain in &domains {
-            if let Some(stored) = store.signals(domain).await? {
-                let score = score::score(&stored.signals, &PartnerContext::default(), rules);
-                scores.push((domain.clone(), score));
-            }
+            let Some(stored) = store.signals(domain).await? else {
+                continue;
+            };
+            let partner = match with_referrals.contains(domain) {
+                true => partner_context(&store.partner_facts(domain).await?, scoring),
+                false => PartnerContext::default(),
+            };
+            scores.push((
+                domain.clone(),
+                score::score(&stored.signals, &partner, rules),
+            ));
         }
         store.save_scores(&scores).await?;
-        // As after a scan: leads with referrals are scored with their facts.
-        apply_referrals(store, rules, scoring, &domains).await?;
         done += scores.len();
         after = Some(last);
     }

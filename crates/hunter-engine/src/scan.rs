@@ -10,7 +10,7 @@ use hunter_core::referral::PartnerScoring;
 use hunter_core::rules::Rules;
 use hunter_core::{Domain, analysis, score};
 use hunter_probe::{ProbeConfig, Prober};
-use hunter_store::{ScanRecord, Store, StoreError};
+use hunter_store::{PartnerFacts, ScanRecord, Store, StoreError};
 use tokio::sync::mpsc;
 
 use crate::config::Config;
@@ -160,8 +160,8 @@ pub async fn scan_many(
     Ok(())
 }
 
-/// The single writer: takes what has queued up (up to a batch) and saves it in one transaction;
-/// then scores the batch's leads that have referrals with their facts.
+/// The single writer: takes what has queued up (up to a batch) and saves it in one transaction,
+/// leads with referrals scored with their facts.
 async fn write_batches(
     store: Store,
     rules: Arc<Rules>,
@@ -170,26 +170,53 @@ async fn write_batches(
 ) -> Result<(), StoreError> {
     let mut batch = Vec::with_capacity(WRITE_BATCH);
     while rx.recv_many(&mut batch, WRITE_BATCH).await > 0 {
+        let with_referrals =
+            score_with_referral_facts(&store, &rules, scoring, batch.iter_mut()).await?;
         store.save_scans(&batch).await?;
-        let domains: Vec<String> = batch.iter().map(|r| r.signals.domain.clone()).collect();
-        apply_referrals(&store, &rules, scoring, &domains).await?;
+        apply_facts(&store, &with_referrals).await?;
         batch.clear();
     }
     Ok(())
 }
 
-/// A scan scores from DNS alone; leads among `domains` that have Incoming referrals are scored
-/// again with their facts, so a co-sell bonus or a referral-borne tenant id survives rescans.
-pub async fn apply_referrals(
+/// A scan scores from DNS alone. Before a batch is saved, the records of leads with Incoming
+/// referrals are scored again with their facts, so a co-sell bonus or a referral-borne tenant
+/// id survives rescans. Returns those leads' domains, for [`apply_facts`] after the save.
+pub async fn score_with_referral_facts<'a>(
     store: &Store,
     rules: &Rules,
     scoring: PartnerScoring,
-    domains: &[String],
-) -> Result<(), StoreError> {
-    for domain in store.domains_with_referrals(domains).await? {
-        score_with_referrals(store, rules, scoring, &domain).await?;
+    records: impl Iterator<Item = &'a mut ScanRecord>,
+) -> Result<Vec<String>, StoreError> {
+    let mut records: Vec<&mut ScanRecord> = records.collect();
+    let domains: Vec<String> = records.iter().map(|r| r.signals.domain.clone()).collect();
+    let with_referrals = store.domains_with_referrals(&domains).await?;
+    for record in records.iter_mut() {
+        if with_referrals.contains(&record.signals.domain) {
+            let facts = store.partner_facts(&record.signals.domain).await?;
+            record.score = score::score(&record.signals, &partner_context(&facts, scoring), rules);
+        }
+    }
+    Ok(with_referrals)
+}
+
+/// Writes the referral facts (type, tenant id) onto the leads of `domains`; a lead's first
+/// scan creates its score row without them.
+pub async fn apply_facts(store: &Store, domains: &[String]) -> Result<(), StoreError> {
+    for domain in domains {
+        store.apply_partner_facts(domain).await?;
     }
     Ok(())
+}
+
+/// What a lead's referral facts mean for its score.
+pub fn partner_context(facts: &PartnerFacts, scoring: PartnerScoring) -> PartnerContext {
+    PartnerContext {
+        azure_tenant: facts.azure_tenant_id.is_some(),
+        cosell: facts.open_cosell,
+        azure_tenant_score: scoring.azure_tenant_score,
+        cosell_bonus: scoring.cosell_bonus,
+    }
 }
 
 /// Scores a lead from its stored signals with its referral facts (tenant override, co-sell
@@ -202,13 +229,7 @@ pub async fn score_with_referrals(
 ) -> Result<(), StoreError> {
     let facts = store.partner_facts(domain).await?;
     if let Some(stored) = store.signals(domain).await? {
-        let partner = PartnerContext {
-            azure_tenant: facts.azure_tenant_id.is_some(),
-            cosell: facts.open_cosell,
-            azure_tenant_score: scoring.azure_tenant_score,
-            cosell_bonus: scoring.cosell_bonus,
-        };
-        let score = score::score(&stored.signals, &partner, rules);
+        let score = score::score(&stored.signals, &partner_context(&facts, scoring), rules);
         store.save_scores(&[(domain.to_owned(), score)]).await?;
     }
     store.apply_partner_facts(domain).await?;

@@ -192,8 +192,14 @@ async fn a_sync_tracks_every_referral_scores_its_leads_and_repeats_without_new_r
         // Two domains, each scanned once.
         assert_eq!(count(&pool, "SELECT COUNT(*) FROM domain_signals").await, 2);
 
-        // A DNS rescan scores from DNS, then the referral facts are applied again: the tenant
-        // override and the co-sell bonus survive it.
+        // The company follows the tenant override, and the change is logged once.
+        let company_provider = "SELECT COUNT(*) FROM companies WHERE domain = 'adatum-google.com' AND provider = 'M365'";
+        let history = "SELECT COUNT(*) FROM provider_change_history WHERE domain = 'adatum-google.com'";
+        assert_eq!(count(&pool, company_provider).await, 1);
+        let changes = count(&pool, history).await;
+
+        // A DNS rescan scores with the referral facts too: the tenant override and the co-sell
+        // bonus survive it, and the provider does not flap.
         let rescan: Vec<Domain> = ["adatum-google.com", "contoso-m365.com"]
             .iter()
             .map(|d| Domain::parse(d).unwrap())
@@ -214,6 +220,8 @@ async fn a_sync_tracks_every_referral_scores_its_leads_and_repeats_without_new_r
         );
         let contoso_again = store.lead("contoso-m365.com").await.unwrap().unwrap();
         assert_eq!(contoso_again.readiness_score, contoso.readiness_score);
+        assert_eq!(count(&pool, company_provider).await, 1);
+        assert_eq!(count(&pool, history).await, changes);
 
         // The same referrals again: nothing new.
         let again: SyncResult = sync_referrals(

@@ -49,21 +49,34 @@ impl Store {
     }
 
     /// Replaces the scores of existing leads in one transaction, leaving their signals alone:
-    /// re-scoring from stored signals after the rules changed. The effective provider comes
-    /// from the signals, which the rules do not touch, so `companies.provider` and its history
-    /// stay as they are. Domains without a stored score are ignored (nothing to re-score).
+    /// re-scoring from stored signals (after a rules change, or with new referral facts). When
+    /// the effective provider changes (a referral-borne tenant id makes it M365),
+    /// `companies.provider` follows and the change is logged. Domains without a stored score
+    /// are ignored (nothing to re-score).
     pub async fn save_scores(&self, scores: &[(String, Score)]) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let now = now();
         for i in domain_order(scores, |(domain, _)| domain) {
             let (domain, score) = &scores[i];
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM lead_scores WHERE domain = $1")
+            let stored: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT c.provider FROM lead_scores l JOIN companies c ON c.domain = l.domain
+                 WHERE l.domain = $1",
+            )
+            .bind(domain)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(previous) = stored else { continue };
+            upsert_score(&mut tx, domain, score, &now).await?;
+            if previous.as_deref() != Some(score.provider.as_str()) {
+                sqlx::query("UPDATE companies SET provider = $2 WHERE domain = $1")
                     .bind(domain)
-                    .fetch_optional(&mut *tx)
+                    .bind(score.provider.as_str())
+                    .execute(&mut *tx)
                     .await?;
-            if exists.is_some() {
-                upsert_score(&mut tx, domain, score, &now).await?;
+                if let Some(previous) = previous {
+                    insert_provider_change(&mut tx, domain, &previous, score.provider, &now, None)
+                        .await?;
+                }
             }
         }
         tx.commit().await?;
@@ -174,30 +187,31 @@ async fn save_one(
         .execute(&mut **tx)
         .await?;
 
-    let provider_changed = previous_provider
+    let changed_from = previous_provider
         .as_deref()
-        .is_some_and(|p| p != new_provider.as_str());
-    if provider_changed {
-        log_provider_change(
+        .filter(|p| *p != new_provider.as_str());
+    if let Some(previous) = changed_from {
+        insert_provider_change(
             tx,
             domain,
-            previous_provider.as_deref(),
+            previous,
             new_provider,
-            record,
             scanned_at,
+            record.job_id.as_deref(),
         )
         .await?;
     }
+    let provider_changed = changed_from.is_some();
     Ok(SaveOutcome::Saved { provider_changed })
 }
 
-async fn log_provider_change(
+async fn insert_provider_change(
     tx: &mut Transaction<'static, Any>,
     domain: &str,
-    previous: Option<&str>,
+    previous: &str,
     new: Provider,
-    record: &ScanRecord,
     changed_at: &str,
+    job_id: Option<&str>,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO provider_change_history (domain, previous_provider, new_provider, changed_at, job_id)
@@ -207,7 +221,7 @@ async fn log_provider_change(
     .bind(previous)
     .bind(new.as_str())
     .bind(changed_at)
-    .bind(record.job_id.as_deref())
+    .bind(job_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{RunResult, Worker};
-use crate::scan::{Scanner, apply_referrals, scan_domain};
+use crate::scan::{Scanner, apply_facts, scan_domain, score_with_referral_facts};
 
 pub(super) async fn run_bulk_scan(
     worker: &Worker,
@@ -78,9 +78,14 @@ pub(super) async fn scan_items(
     let write = async move {
         let mut done = Vec::with_capacity(batch);
         while rx.recv_many(&mut done, batch).await > 0 {
+            let scanned = done.iter_mut().filter_map(|d| match d {
+                ItemDone::Scanned { record, .. } => Some(&mut **record),
+                ItemDone::Failed { .. } => None,
+            });
+            let with_referrals =
+                score_with_referral_facts(store, scanner_rules, scoring, scanned).await?;
             store.record_job_items(lease, &done).await?;
-            let domains: Vec<String> = done.iter().map(|d| d.domain().to_owned()).collect();
-            apply_referrals(store, scanner_rules, scoring, &domains).await?;
+            apply_facts(store, &with_referrals).await?;
             done.clear();
         }
         Ok::<_, StoreError>(())
