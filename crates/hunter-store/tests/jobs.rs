@@ -2,27 +2,23 @@
 //! PostgreSQL database (`hunter_test_<random>`, dropped afterwards) when `HUNTER_TEST_PG_URL`
 //! names a server, e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
 
+mod common;
+
+use common::{Db, Schema, on_each_backend};
+
 use std::collections::{BTreeMap, HashSet};
-use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use hunter_core::model::{PartnerContext, ScanStatus, Signals};
 use hunter_core::rules::Rules;
 use hunter_store::{
     DownSteps, ImportRows, ItemDone, JobEnd, JobError, JobKind, JobStatus, MAX_JOB_ERRORS,
-    NewInput, ScanRecord, Source, Store, StoreError,
+    NewInput, ScanRecord, Source, StoreError,
 };
 use serde_json::json;
-use sqlx::AnyPool;
 
 // ---------------------------------------------------------------------------------------------
 // Harness (as in tests/store.rs)
-
-struct Db {
-    store: Store,
-    raw: AnyPool,
-}
 
 impl Db {
     async fn count(&self, table: &str) -> i64 {
@@ -47,31 +43,6 @@ impl Db {
             .await
             .is_ok()
     }
-}
-
-/// Runs `test` on a fresh, migrated database per backend (`hunter_fixtures::on_each_backend`).
-async fn on_each_backend<F, Fut>(test: F)
-where
-    F: Fn(Db) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let test = Arc::new(test);
-    hunter_fixtures::on_each_backend(move |url| {
-        let test = test.clone();
-        async move {
-            let store = Store::connect(&url).await.unwrap();
-            store.migrate_up().await.unwrap();
-            let raw = AnyPool::connect(&url).await.unwrap();
-            test(Db {
-                store: store.clone(),
-                raw: raw.clone(),
-            })
-            .await;
-            store.close().await;
-            raw.close().await;
-        }
-    })
-    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,7 +92,7 @@ fn domains(names: &[&str]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_scan_job_counts_every_item_once_and_completes_at_total() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         s.ingest(&[csv_input("known.com", 2)]).await.unwrap();
         let job = s
@@ -258,7 +229,7 @@ async fn a_scan_job_counts_every_item_once_and_completes_at_total() {
 
 #[tokio::test]
 async fn concurrent_claims_never_hand_one_job_to_two_workers() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         const JOBS: usize = 24;
         for i in 0..JOBS {
             db.store
@@ -305,7 +276,7 @@ async fn concurrent_claims_never_hand_one_job_to_two_workers() {
 
 #[tokio::test]
 async fn an_expired_lease_is_reclaimed_and_shuts_the_old_holder_out() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let job = s
             .create_scan_job(JobKind::BulkScan, None, &domains(&["a.com"]), None)
@@ -372,7 +343,7 @@ async fn an_expired_lease_is_reclaimed_and_shuts_the_old_holder_out() {
 
 #[tokio::test]
 async fn abandoned_jobs_are_requeued_with_their_progress() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let job = s
             .create_scan_job(JobKind::BulkScan, None, &domains(&["a.com", "b.com"]), None)
@@ -434,7 +405,7 @@ async fn abandoned_jobs_are_requeued_with_their_progress() {
 
 #[tokio::test]
 async fn import_rows_commit_with_the_file_position_and_are_never_ingested_twice() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let params = json!({ "file_name": "leads.csv", "scan": true });
         let job = s
@@ -543,7 +514,7 @@ async fn import_rows_commit_with_the_file_position_and_are_never_ingested_twice(
 
 #[tokio::test]
 async fn errors_keep_the_first_hundred_and_a_failed_job_says_why() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         s.create_file_job(JobKind::Import, None, "big.csv", b"x")
             .await
@@ -617,7 +588,7 @@ async fn errors_keep_the_first_hundred_and_a_failed_job_says_why() {
 
 #[tokio::test]
 async fn job_tables_go_away_on_down_and_come_back_on_up() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         s.create_scan_job(JobKind::BulkScan, None, &domains(&["a.com"]), None)
             .await

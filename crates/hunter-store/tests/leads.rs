@@ -2,10 +2,12 @@
 //! fresh PostgreSQL database (`hunter_leads_<random>`, dropped afterwards) when
 //! `HUNTER_TEST_PG_URL` names a server, e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
 
+mod common;
+
+use common::{Db, Schema, on_each_backend};
+
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::sync::Arc;
 
 use futures::{StreamExt, TryStreamExt};
 use hunter_core::dns::MxRecord;
@@ -16,7 +18,6 @@ use hunter_core::model::{
 use hunter_store::{
     LeadFilter, LeadQuery, LeadSort, NewInput, SORTABLE, ScanRecord, SortOrder, Source, Store,
 };
-use sqlx::AnyPool;
 
 use DmarcPolicy::{None as DmarcNone, Quarantine, Reject};
 use PriorityCategory::{P1, P2, P4, P6};
@@ -26,13 +27,6 @@ use Segment::{Cold, Existing, Migration, Skip};
 // ---------------------------------------------------------------------------------------------
 // Harness
 
-/// A store on a fresh database, plus a plain pool for what the store's API does not write yet
-/// (Partner Center referral types, WHOIS facts).
-struct Db {
-    store: Store,
-    raw: AnyPool,
-}
-
 impl Db {
     async fn exec(&self, sql: &'static str, domain: &str) {
         sqlx::query(sql)
@@ -41,31 +35,6 @@ impl Db {
             .await
             .unwrap();
     }
-}
-
-/// Runs `test` on a fresh, migrated database per backend (`hunter_fixtures::on_each_backend`).
-async fn on_each_backend<F, Fut>(test: F)
-where
-    F: Fn(Db) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let test = Arc::new(test);
-    hunter_fixtures::on_each_backend(move |url| {
-        let test = test.clone();
-        async move {
-            let store = Store::connect(&url).await.unwrap();
-            store.migrate_up().await.unwrap();
-            let raw = AnyPool::connect(&url).await.unwrap();
-            test(Db {
-                store: store.clone(),
-                raw: raw.clone(),
-            })
-            .await;
-            store.close().await;
-            raw.close().await;
-        }
-    })
-    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,7 +302,7 @@ fn names(leads: &[Lead]) -> Vec<String> {
 
 #[tokio::test]
 async fn default_order_is_p1_first_then_best_score_then_domain() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         seed(&db).await;
         let (got, total) = domains(&db.store, query(LeadFilter::default(), None, 1, 50)).await;
         assert_eq!(total, SEED.len() as u64);
@@ -360,7 +329,7 @@ async fn default_order_is_p1_first_then_best_score_then_domain() {
 
 #[tokio::test]
 async fn every_filter_works_alone_and_they_combine_with_and() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         seed(&db).await;
         let cases: Vec<(LeadFilter, Vec<&str>)> = vec![
             (
@@ -472,7 +441,7 @@ const SEED_DEFAULT_ORDER: [&str; 11] = [
 
 #[tokio::test]
 async fn search_is_a_case_insensitive_substring_with_literal_wildcards() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         seed(&db).await;
         let cases: &[(&str, &[&str])] = &[
             // Company name, any case on either side.
@@ -531,7 +500,7 @@ async fn search_is_a_case_insensitive_substring_with_literal_wildcards() {
 
 #[tokio::test]
 async fn search_follows_renamed_companies_and_changed_providers() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         seed(&db).await;
         let search = |text: &'static str| {
             let store = db.store.clone();
@@ -574,7 +543,7 @@ async fn search_follows_renamed_companies_and_changed_providers() {
 
 #[tokio::test]
 async fn every_sort_walks_all_pages_in_order_with_each_lead_exactly_once() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         seed(&db).await;
         let all = walk(&db.store, None, 50).await;
         assert_eq!(names(&all), SEED_DEFAULT_ORDER);
@@ -609,7 +578,7 @@ async fn every_sort_walks_all_pages_in_order_with_each_lead_exactly_once() {
 
 #[tokio::test]
 async fn a_page_past_the_end_is_empty_and_keeps_the_total() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         seed(&db).await;
         let (page, total) = domains(&db.store, query(LeadFilter::default(), None, 3, 5)).await;
         assert_eq!(page, ["local-e.com.tr"]);
@@ -633,7 +602,7 @@ async fn a_page_past_the_end_is_empty_and_keeps_the_total() {
 
 #[tokio::test]
 async fn kpis_count_every_segment_priority_and_referral_type_with_zeros() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let empty = db.store.kpis().await.unwrap();
         assert_eq!(empty.total_leads, 0);
         assert_eq!(
@@ -728,7 +697,7 @@ async fn seed_many(db: &Db, n: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn export_streams_every_lead_once_in_list_order_across_chunks() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         // Two full chunks of 1,000 and a partial one.
         let n = 2345;
         seed_many(&db, n).await;
@@ -776,7 +745,7 @@ async fn export_streams_every_lead_once_in_list_order_across_chunks() {
 
 #[tokio::test]
 async fn export_of_exactly_full_chunks_ends_cleanly() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let domains = seed_many(&db, 2000).await;
         let mut exported = names(
             &export(
@@ -795,7 +764,7 @@ async fn export_of_exactly_full_chunks_ends_cleanly() {
 
 #[tokio::test]
 async fn leads_carry_the_whois_facts_for_the_export() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         seed(&db).await;
         let lead = db.store.lead("m365-a.com").await.unwrap().unwrap();
         assert_eq!(lead.registrar, None);

@@ -2,8 +2,10 @@
 //! database (`hunter_referrals_<random>`, dropped afterwards) when `HUNTER_TEST_PG_URL` names a
 //! server, e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
 
-use std::future::Future;
-use std::sync::Arc;
+mod common;
+
+use common::{Db, Schema, on_each_backend};
+
 use std::time::Duration;
 
 use hunter_core::model::{PartnerContext, ScanStatus, Signals};
@@ -13,16 +15,9 @@ use hunter_store::{
     SavedReferral, ScanRecord, Store, StoreError, SyncCounts, SyncRunStatus, TrackedReferral,
 };
 use serde_json::json;
-use sqlx::AnyPool;
 
 // ---------------------------------------------------------------------------------------------
 // Harness (as in tests/leads.rs)
-
-/// A store on a fresh database, plus a plain pool for row counts and for ageing a sync run.
-struct Db {
-    store: Store,
-    raw: AnyPool,
-}
 
 impl Db {
     async fn count(&self, table: &str) -> i64 {
@@ -39,31 +34,6 @@ impl Db {
             .await
             .unwrap()
     }
-}
-
-/// Runs `test` on a fresh, migrated database per backend (`hunter_fixtures::on_each_backend`).
-async fn on_each_backend<F, Fut>(test: F)
-where
-    F: Fn(Db) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let test = Arc::new(test);
-    hunter_fixtures::on_each_backend(move |url| {
-        let test = test.clone();
-        async move {
-            let store = Store::connect(&url).await.unwrap();
-            store.migrate_up().await.unwrap();
-            let raw = AnyPool::connect(&url).await.unwrap();
-            test(Db {
-                store: store.clone(),
-                raw: raw.clone(),
-            })
-            .await;
-            store.close().await;
-            raw.close().await;
-        }
-    })
-    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +155,7 @@ fn counts(success: u64, failure: u64, skipped: u64) -> SyncCounts {
 
 #[tokio::test]
 async fn re_saving_a_referral_updates_its_rows_and_adds_none() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let first = referral(
             "r-1",
@@ -267,7 +237,7 @@ async fn re_saving_a_referral_updates_its_rows_and_adds_none() {
 
 #[tokio::test]
 async fn skipped_referrals_are_tracked_without_a_company_or_raw_lead() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let mine = outgoing(referral(
             "out",
@@ -316,7 +286,7 @@ async fn skipped_referrals_are_tracked_without_a_company_or_raw_lead() {
 
 #[tokio::test]
 async fn facts_prefer_co_sell_and_take_the_newest_tenant_id() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let d = Some("acme.com");
         let facts = |referral_type: &str, tenant: &str, open_cosell: bool| PartnerFacts {
@@ -400,7 +370,7 @@ async fn facts_prefer_co_sell_and_take_the_newest_tenant_id() {
 
 #[tokio::test]
 async fn leads_show_the_facts_and_a_rescan_keeps_them() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         // Scanned before the referral arrived: the referral reports the signals and fills the lead.
         s.save_scans(&[scan("acme.com")]).await.unwrap();
@@ -476,7 +446,7 @@ async fn leads_show_the_facts_and_a_rescan_keeps_them() {
 
 #[tokio::test]
 async fn the_referral_list_filters_searches_and_pages_newest_first() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let mut percent = referral(
             "r-pct",
@@ -613,7 +583,7 @@ async fn the_referral_list_filters_searches_and_pages_newest_first() {
 
 #[tokio::test]
 async fn only_one_sync_run_runs_at_a_time() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let run = s.start_sync_run(true, None).await.unwrap();
         assert_eq!((run.status, run.forced), (SyncRunStatus::Running, true));
@@ -697,7 +667,7 @@ async fn only_one_sync_run_runs_at_a_time() {
 
 #[tokio::test]
 async fn a_run_whose_process_is_gone_does_not_block_syncs() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         // Started long ago and never finished: its process died.
         let dead = s.start_sync_run(false, None).await.unwrap();
@@ -760,7 +730,7 @@ async fn a_run_whose_process_is_gone_does_not_block_syncs() {
 
 #[tokio::test]
 async fn the_high_water_mark_is_the_latest_completed_runs() {
-    on_each_backend(|db| async move {
+    on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         assert_eq!(
             s.last_high_water_mark().await.unwrap(),

@@ -2,8 +2,9 @@
 //! PostgreSQL database (`hunter_test_<random>`, dropped afterwards) when `HUNTER_TEST_PG_URL`
 //! names a server, e.g. `postgres://postgres@127.0.0.1:5432/postgres`.
 
-use std::future::Future;
-use std::sync::Arc;
+mod common;
+
+use common::{Db, Schema};
 
 use hunter_core::dns::MxRecord;
 use hunter_core::model::{
@@ -15,17 +16,9 @@ use hunter_store::{
     StoreError,
 };
 use serde_json::json;
-use sqlx::AnyPool;
 
 // ---------------------------------------------------------------------------------------------
 // Harness
-
-/// A store on a fresh database, plus a plain pool on the same database for assertions the
-/// store's API does not (and should not) offer, such as row counts.
-struct Db {
-    store: Store,
-    raw: AnyPool,
-}
 
 impl Db {
     async fn count(&self, table: &str, domain: &str) -> i64 {
@@ -52,40 +45,6 @@ impl Db {
             .await
             .is_ok()
     }
-}
-
-#[derive(Clone, Copy)]
-enum Schema {
-    Empty,
-    Migrated,
-}
-
-/// Runs `test` on a fresh database per backend (`hunter_fixtures::on_each_backend`), migrated
-/// or empty as `schema` says.
-async fn on_each_backend<F, Fut>(schema: Schema, test: F)
-where
-    F: Fn(Db) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let test = Arc::new(test);
-    hunter_fixtures::on_each_backend(move |url| {
-        let test = test.clone();
-        async move {
-            let store = Store::connect(&url).await.unwrap();
-            if let Schema::Migrated = schema {
-                store.migrate_up().await.unwrap();
-            }
-            let raw = AnyPool::connect(&url).await.unwrap();
-            test(Db {
-                store: store.clone(),
-                raw: raw.clone(),
-            })
-            .await;
-            store.close().await;
-            raw.close().await;
-        }
-    })
-    .await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +213,7 @@ async fn company_provider(db: &Db, domain: &str) -> Option<String> {
 
 #[tokio::test]
 async fn migrations_round_trip_up_down_up() {
-    on_each_backend(Schema::Empty, |db| async move {
+    common::on_each_backend(Schema::Empty, |db| async move {
         let s = &db.store;
         let status = s.migration_status().await.unwrap();
         let versions: Vec<(i64, String)> = status
@@ -360,7 +319,7 @@ async fn migrations_round_trip_up_down_up() {
 
 #[tokio::test]
 async fn saving_a_domain_twice_updates_one_row_in_place() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         s.save_scans(&[ok_record("a.com", Provider::M365, T1)])
             .await
@@ -414,7 +373,7 @@ async fn saving_a_domain_twice_updates_one_row_in_place() {
 
 #[tokio::test]
 async fn company_names_follow_the_non_empty_rule() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let first = s
             .ingest(&[input(Source::Domain, "a.com", None)])
@@ -476,7 +435,7 @@ async fn company_names_follow_the_non_empty_rule() {
 
 #[tokio::test]
 async fn provider_change_is_logged_once_and_never_from_null() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         // Ingested first: provider null until scanned; the first scan logs nothing.
         s.ingest(&[input(Source::Domain, "a.com", None)])
@@ -542,7 +501,7 @@ async fn provider_change_is_logged_once_and_never_from_null() {
 
 #[tokio::test]
 async fn a_failed_scan_keeps_a_usable_result() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let good = ok_record("a.com", Provider::M365, T1);
         s.save_scans(std::slice::from_ref(&good)).await.unwrap();
@@ -667,7 +626,7 @@ async fn a_failed_scan_keeps_a_usable_result() {
 
 #[tokio::test]
 async fn partner_center_raw_leads_upsert_while_other_sources_append() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let referral = |name: &str, status: &str| NewInput {
             source: Source::PartnerCenter,
@@ -726,7 +685,7 @@ async fn partner_center_raw_leads_upsert_while_other_sources_append() {
 
 #[tokio::test]
 async fn lead_round_trips_every_field() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let mut record = ok_record("a.com", Provider::M365, "2026-11-28T13:00:00+03:00");
         record.company_name = Some("Acme".into());
@@ -776,7 +735,7 @@ async fn lead_round_trips_every_field() {
 
 #[tokio::test]
 async fn a_unique_violation_is_typed_and_rolls_back_the_batch() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let keyed = |domain: &str| NewInput {
             source_ref: Some("idempotency-key-1".into()),
@@ -811,7 +770,7 @@ async fn a_unique_violation_is_typed_and_rolls_back_the_batch() {
 
 #[tokio::test]
 async fn invalid_results_are_refused_before_writing() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let s = &db.store;
         let batch = [
             ok_record("a.com", Provider::M365, T1),
@@ -834,7 +793,7 @@ async fn invalid_results_are_refused_before_writing() {
 
 #[tokio::test]
 async fn connect_reports_backend_and_ping_works() {
-    on_each_backend(Schema::Empty, |db| async move {
+    common::on_each_backend(Schema::Empty, |db| async move {
         db.store.ping().await.unwrap();
         let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&db.raw)
@@ -892,7 +851,7 @@ async fn bad_urls_and_unreachable_servers_are_clear_errors() {
 
 #[tokio::test]
 async fn concurrent_batches_neither_deadlock_nor_duplicate() {
-    on_each_backend(Schema::Migrated, |db| async move {
+    common::on_each_backend(Schema::Migrated, |db| async move {
         let domains: Vec<String> = (0..20).map(|i| format!("d{i:02}.com")).collect();
         let mut tasks = Vec::new();
         for round in 0..4 {
