@@ -4,7 +4,8 @@
 //! cargo bench -p hunter-engine --bench scan -- [N] [--latency-ms MS] [--loss FRACTION]
 //!     [--database-url URL] [--no-store] [--concurrency N]
 //!
-//! Prints domains/s, statuses, CPU seconds per 1,000 domains and peak RSS. The DNS server runs in
+//! Prints domains/s, statuses, CPU seconds per 1,000 domains, peak RSS, and DNS queries per
+//! domain (counted by the server). The DNS server runs in
 //! the same process, so CPU and memory include it.
 
 use std::collections::BTreeMap;
@@ -162,5 +163,11 @@ async fn run(args: Args) {
     println!(
         "cpu: {:.2} s per 1,000 domains  peak rss: {peak_mib:.0} MiB",
         (cpu_after - cpu_before) * 1000.0 / n
+    );
+    let queries = dns.queries() as f64;
+    println!(
+        "dns: {:.2} queries per domain  {:.0} queries/s",
+        queries / n,
+        queries / elapsed
     );
 }

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,6 +65,7 @@ pub struct Faults {
 pub struct DnsServer {
     addr: SocketAddr,
     server: Server<FaultyCatalog>,
+    queries: Arc<AtomicU64>,
 }
 
 impl DnsServer {
@@ -77,10 +79,12 @@ impl DnsServer {
     ///
     /// Panics on an invalid or duplicate zone: fixtures are code, a broken one is a bug.
     pub async fn start_with_faults(zones: &[Zone], faults: Faults) -> DnsServer {
+        let queries = Arc::new(AtomicU64::new(0));
         let handler = FaultyCatalog {
             catalog: catalog(zones),
             faults,
             rng: Mutex::new(SplitMix64(faults.seed)),
+            queries: queries.clone(),
         };
         let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
             .await
@@ -95,11 +99,21 @@ impl DnsServer {
         let mut server = Server::new(handler);
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(10), 64 * 1024);
-        DnsServer { addr, server }
+        DnsServer {
+            addr,
+            server,
+            queries,
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Queries received so far (UDP and TCP, dropped ones included): benchmarks report queries
+    /// per domain.
+    pub fn queries(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
     }
 
     /// Stops accepting queries and waits for the server tasks to end.
@@ -141,6 +155,7 @@ struct FaultyCatalog {
     catalog: Catalog,
     faults: Faults,
     rng: Mutex<SplitMix64>,
+    queries: Arc<AtomicU64>,
 }
 
 impl FaultyCatalog {
@@ -160,6 +175,7 @@ impl RequestHandler for FaultyCatalog {
         request: &Request,
         response_handle: R,
     ) -> ResponseInfo {
+        self.queries.fetch_add(1, Ordering::Relaxed);
         if self.drops(request) {
             // Nothing is sent; the returned header only feeds the server's logging.
             return ResponseInfo::from(Header {
