@@ -172,7 +172,9 @@ async fn run_pages(
         )
         .await?;
     }
-    for domain in to_scan.iter().chain(&to_score) {
+    // Scans score leads with their referral facts themselves; the others whose facts changed
+    // are scored from their stored signals.
+    for domain in to_score.difference(&to_scan) {
         // The referral is stored and linked either way; the next run scores it again.
         if let Err(e) = score_with_referrals(store, scanner.rules(), scoring, domain).await {
             result
