@@ -1,5 +1,6 @@
-//! Partner Center referrals mapped to Hunter's facts (`partner-center-api.md` §8–§13) and a
-//! domain's referral facts for scoring and the lead list (`hunter.md` §6).
+//! Partner Center referrals mapped to Hunter's facts (`partner-center-api.md` §8–§13). A
+//! domain's combined facts (`hunter.md` §6) are computed by the store over every referral it
+//! tracks (`Store::partner_facts`).
 //!
 //! The sync hands in each element of the API's `value` array as JSON; [`map_referral`] says
 //! whether it becomes a lead, is only tracked (skipped) or cannot be processed (malformed).
@@ -12,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::domain::{Domain, DomainError, is_public_suffix};
-use crate::model::{PartnerContext, UnknownName};
+use crate::model::UnknownName;
 
 /// `inviteContext.invitedBy.organizationId` of referrals Microsoft itself sent (§10.1).
 const MICROSOFT: &str = "msft";
@@ -217,15 +218,6 @@ impl ReferralKind {
             ReferralKind::CoSell => "co-sell",
             ReferralKind::Marketplace => "marketplace",
             ReferralKind::SolutionProvider => "solution-provider",
-        }
-    }
-
-    /// Which kind names a domain when it has several (`hunter.md` §6): higher wins.
-    fn rank(self) -> u8 {
-        match self {
-            ReferralKind::CoSell => 3,
-            ReferralKind::SolutionProvider => 2,
-            ReferralKind::Marketplace => 1,
         }
     }
 }
@@ -802,43 +794,6 @@ fn is(value: Option<&str>, name: &str) -> bool {
     value.is_some_and(|v| v.eq_ignore_ascii_case(name))
 }
 
-// ---------------------------------------------------------------------------------------------
-// A domain's referral facts (`hunter.md` §6)
-
-/// What a domain's Incoming referrals say about its lead.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DomainReferralFacts {
-    /// co-sell if any referral is co-sell, else solution-provider, else marketplace, else none.
-    pub referral_type: Option<ReferralKind>,
-    /// From the most recently updated referral carrying one.
-    pub azure_tenant_id: Option<String>,
-    /// A co-sell referral whose status is not Closed (the co-sell bonus applies).
-    pub open_cosell: bool,
-}
-
-/// Combines the referrals tracked under one domain (`hunter.md` §6). Only Incoming ones count.
-/// Referrals without `updatedDateTime` are older than any with one; on equal times the later one
-/// in `referrals` wins, so pass them in tracking order.
-pub fn domain_referral_facts<'a>(
-    referrals: impl IntoIterator<Item = &'a ReferralFacts>,
-) -> DomainReferralFacts {
-    let incoming: Vec<&ReferralFacts> = referrals.into_iter().filter(|r| r.is_incoming()).collect();
-    DomainReferralFacts {
-        referral_type: incoming
-            .iter()
-            .filter_map(|r| r.kind)
-            .max_by_key(|kind| kind.rank()),
-        azure_tenant_id: incoming
-            .iter()
-            .filter(|r| r.azure_tenant_id.is_some())
-            .max_by_key(|r| r.updated_datetime)
-            .and_then(|r| r.azure_tenant_id.clone()),
-        open_cosell: incoming
-            .iter()
-            .any(|r| r.kind == Some(ReferralKind::CoSell) && !is_closed(r.status.as_deref())),
-    }
-}
-
 /// The Partner Center settings that shape a score (`hunter.md` §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartnerScoring {
@@ -846,17 +801,6 @@ pub struct PartnerScoring {
     pub azure_tenant_score: i32,
     /// `HUNTER_PARTNER_CENTER_COSELL_BONUS`.
     pub cosell_bonus: i32,
-}
-
-/// The scoring context of a domain with these referral facts (`hunter.md` §6). With Partner Center
-/// disabled, callers use `PartnerContext::default()` instead.
-pub fn partner_context(facts: &DomainReferralFacts, scoring: PartnerScoring) -> PartnerContext {
-    PartnerContext {
-        azure_tenant: facts.azure_tenant_id.is_some(),
-        cosell: facts.open_cosell,
-        azure_tenant_score: scoring.azure_tenant_score,
-        cosell_bonus: scoring.cosell_bonus,
-    }
 }
 
 #[cfg(test)]
