@@ -86,16 +86,7 @@ impl DnsServer {
             rng: Mutex::new(SplitMix64(faults.seed)),
             queries: queries.clone(),
         };
-        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
-            .await
-            .expect("bind a UDP socket on 127.0.0.1");
-        // Bursts of a thousand queries overflow the default receive buffer (~200 KB) and the
-        // kernel drops them; a real resolver has room. The kernel caps this at rmem_max.
-        let _ = socket2::SockRef::from(&udp).set_recv_buffer_size(8 << 20);
-        let addr = udp.local_addr().expect("UDP socket has a local address");
-        let tcp = TcpListener::bind(addr)
-            .await
-            .expect("bind TCP on the UDP socket's port");
+        let (udp, tcp, addr) = bind_udp_and_tcp_on_one_port().await;
         let mut server = Server::new(handler);
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(10), 64 * 1024);
@@ -121,6 +112,27 @@ impl DnsServer {
         // An error here only reports how a socket task ended; the server is stopped either way.
         let _ = self.server.shutdown_gracefully().await;
     }
+}
+
+/// A UDP port the kernel picked may already be taken for TCP by another test's socket, so a
+/// clash means "try another port", not a failure.
+async fn bind_udp_and_tcp_on_one_port() -> (UdpSocket, TcpListener, SocketAddr) {
+    let mut last_error = None;
+    for _ in 0..32 {
+        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("bind a UDP socket on 127.0.0.1");
+        // Bursts of a thousand queries overflow the default receive buffer (~200 KB) and the
+        // kernel drops them; a real resolver has room. The kernel caps this at rmem_max.
+        let _ = socket2::SockRef::from(&udp).set_recv_buffer_size(8 << 20);
+        let addr = udp.local_addr().expect("UDP socket has a local address");
+        match TcpListener::bind(addr).await {
+            Ok(tcp) => return (udp, tcp, addr),
+            Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => last_error = Some(error),
+            Err(error) => panic!("bind TCP on {addr}: {error}"),
+        }
+    }
+    panic!("no loopback port was free for both UDP and TCP: {last_error:?}")
 }
 
 fn catalog(zones: &[Zone]) -> Catalog {
