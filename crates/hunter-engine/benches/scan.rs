@@ -2,30 +2,39 @@
 //! loopback, scanned, scored and stored (SQLite by default) through the real pipeline.
 //!
 //! cargo bench -p hunter-engine --bench scan -- [N] [--latency-ms MS] [--loss FRACTION]
-//!     [--database-url URL] [--no-store] [--concurrency N]
+//!     [--postgres] [--no-store] [--concurrency N] [--dnsperf-seconds S]
 //!
-//! Prints domains/s, statuses, CPU seconds per 1,000 domains, peak RSS, and DNS queries per
-//! domain (counted by the server). The DNS server runs in
-//! the same process, so CPU and memory include it.
+//! Prints domains/s, p50/p99 time per domain, statuses, CPU seconds per 1,000 domains, peak
+//! RSS, and DNS queries per domain (counted by the server). Results go to a fresh SQLite file,
+//! or with `--postgres` to a fresh database on the server `HUNTER_TEST_PG_URL` names. The DNS server runs in the same
+//! process, so CPU and memory include it.
+//!
+//! Before the scan, when Debian's `dnsperf` is installed, it replays the queries Hunter will
+//! send (every name and type of every domain) against the same server for S seconds (default
+//! 5, 0 skips) so the output states Hunter's query rate as a fraction of the server's capacity.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hunter_core::Domain;
+use hunter_core::tables::DKIM_SELECTORS;
 use hunter_engine::config::Config;
 use hunter_engine::rules::load_rules;
 use hunter_engine::scan::{Scanner, scan_many};
-use hunter_fixtures::{DnsServer, Faults, synthetic, zones};
+use hunter_fixtures::{Backend, DnsServer, Faults, TestDatabase, synthetic, zones};
 use hunter_store::Store;
 
 struct Args {
     n: usize,
     latency: Duration,
     loss: f64,
-    database_url: Option<String>,
+    backend: Backend,
     store: bool,
     concurrency: Option<usize>,
+    dnsperf_seconds: u64,
 }
 
 fn parse_args() -> Args {
@@ -33,9 +42,10 @@ fn parse_args() -> Args {
         n: 1000,
         latency: Duration::ZERO,
         loss: 0.0,
-        database_url: None,
+        backend: Backend::Sqlite,
         store: true,
         concurrency: None,
+        dnsperf_seconds: 5,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -43,9 +53,10 @@ fn parse_args() -> Args {
         match arg.as_str() {
             "--latency-ms" => args.latency = Duration::from_millis(value().parse().expect("ms")),
             "--loss" => args.loss = value().parse().expect("a fraction"),
-            "--database-url" => args.database_url = Some(value()),
+            "--postgres" => args.backend = Backend::Postgres,
             "--no-store" => args.store = false,
             "--concurrency" => args.concurrency = Some(value().parse().expect("a number")),
+            "--dnsperf-seconds" => args.dnsperf_seconds = value().parse().expect("seconds"),
             "--bench" => {}
             n => args.n = n.parse().expect("N, the number of domains"),
         }
@@ -89,11 +100,8 @@ async fn run(args: Args) {
         ..Faults::default()
     };
     let dns = DnsServer::start_with_faults(&zones(&fixtures), faults).await;
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let url = args
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let database = TestDatabase::create(args.backend).await;
+    let url = database.url().to_owned();
     let mut vars = vec![
         ("HUNTER_DNS_SERVERS".to_owned(), dns.addr().to_string()),
         (
@@ -121,13 +129,21 @@ async fn run(args: Args) {
         .map(|f| Domain::parse(&f.domain).expect("fixture domains are valid"))
         .collect();
 
+    let capacity = match args.dnsperf_seconds {
+        0 => None,
+        seconds => dnsperf(dns.addr(), &domains, seconds, database.dir()),
+    };
+
+    let queries_before = dns.queries();
     let (_, cpu_before) = usage();
     let started = Instant::now();
     let mut statuses: BTreeMap<String, usize> = BTreeMap::new();
+    let mut took = Vec::with_capacity(domains.len());
     scan_many(&scanner, store.as_ref(), &domains, None, |_, outcome| {
         *statuses
             .entry(outcome.signals.scan_status.to_string())
             .or_default() += 1;
+        took.push(outcome.took);
     })
     .await
     .expect("scan");
@@ -145,16 +161,27 @@ async fn run(args: Args) {
         args.n,
         args.latency,
         args.loss,
-        match (&store, args.database_url.is_some()) {
+        match (&store, args.backend) {
             (None, _) => "none",
-            (Some(_), true) => "database url",
-            (Some(_), false) => "sqlite",
+            (Some(_), Backend::Sqlite) => "sqlite",
+            (Some(_), Backend::Postgres) => "postgres",
         },
         config.scan_concurrency,
     );
     println!(
         "elapsed: {elapsed:.2} s  throughput: {:.0} domains/s",
         n / elapsed
+    );
+    took.sort_unstable();
+    let percentile = |p: f64| {
+        let i = ((took.len() as f64 * p).ceil() as usize).clamp(1, took.len()) - 1;
+        took[i].as_secs_f64() * 1000.0
+    };
+    println!(
+        "per domain: p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+        percentile(0.50),
+        percentile(0.99),
+        percentile(1.0)
     );
     println!(
         "finished without timeout: {:.1}%  statuses: {statuses:?}",
@@ -164,10 +191,57 @@ async fn run(args: Args) {
         "cpu: {:.2} s per 1,000 domains  peak rss: {peak_mib:.0} MiB",
         (cpu_after - cpu_before) * 1000.0 / n
     );
-    let queries = dns.queries() as f64;
+    let queries = (dns.queries() - queries_before) as f64;
+    let rate = queries / elapsed;
     println!(
-        "dns: {:.2} queries per domain  {:.0} queries/s",
-        queries / n,
-        queries / elapsed
+        "dns: {:.2} queries per domain  {rate:.0} queries/s",
+        queries / n
     );
+    match capacity {
+        Some(capacity) => println!(
+            "dnsperf: the server answers {capacity:.0} queries/s alone; Hunter used {:.0}% of it",
+            100.0 * rate / capacity
+        ),
+        None => {
+            println!("dnsperf: not measured (install Debian's dnsperf, or --dnsperf-seconds > 0)")
+        }
+    }
+    drop(store);
+    database.remove().await;
+}
+
+/// The server's capacity in queries/s for Hunter's own query mix, measured by `dnsperf` with
+/// as many queries outstanding as Hunter's in-flight cap. `None` when dnsperf is missing.
+fn dnsperf(server: SocketAddr, domains: &[Domain], seconds: u64, dir: &Path) -> Option<f64> {
+    let mut list = String::new();
+    for domain in domains {
+        let d = domain.as_str();
+        list.push_str(&format!(
+            "{d} MX\n{d} TXT\n_dmarc.{d} TXT\nautodiscover.{d} CNAME\n"
+        ));
+        for selector in DKIM_SELECTORS {
+            list.push_str(&format!(
+                "{selector}._domainkey.{d} TXT\n{selector}._domainkey.{d} CNAME\n"
+            ));
+        }
+    }
+    let file = dir.join("dnsperf-queries.txt");
+    std::fs::write(&file, list).expect("write the dnsperf query list");
+    let output = std::process::Command::new("dnsperf")
+        .args([
+            "-s",
+            &server.ip().to_string(),
+            "-p",
+            &server.port().to_string(),
+        ])
+        .arg("-d")
+        .arg(&file)
+        .args(["-l", &seconds.to_string(), "-c", "4", "-q", "1024"])
+        .output()
+        .ok()?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Queries per second:"))
+        .and_then(|v| v.trim().parse().ok())
 }

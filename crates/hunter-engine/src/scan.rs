@@ -3,6 +3,7 @@
 //! writer task that saves results in batches, one transaction each.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use hunter_core::model::{PartnerContext, ScanStatus, Score, Signals};
@@ -25,6 +26,8 @@ pub struct ScanOutcome {
     pub score: Score,
     /// RFC 3339 UTC time the scan finished.
     pub scanned_at: String,
+    /// From the first query to the score; zero when nothing was queried.
+    pub took: Duration,
 }
 
 /// Everything a scan needs, built once and shared.
@@ -84,6 +87,7 @@ impl Scanner {
 
 /// Scans and scores one domain. Never fails: DNS trouble shows in `scan_status`.
 pub async fn scan_domain(scanner: &Scanner, domain: &Domain) -> ScanOutcome {
+    let started = Instant::now();
     let raw = scanner.prober.probe(domain).await;
     let signals = analysis::analyze(domain, &raw);
     let score = score::score(&signals, &PartnerContext::default(), &scanner.rules);
@@ -91,6 +95,7 @@ pub async fn scan_domain(scanner: &Scanner, domain: &Domain) -> ScanOutcome {
         signals,
         score,
         scanned_at: now(),
+        took: started.elapsed(),
     }
 }
 
@@ -102,6 +107,7 @@ pub fn invalid_outcome(input: &str, rules: &Rules) -> ScanOutcome {
         signals,
         score,
         scanned_at: now(),
+        took: Duration::ZERO,
     }
 }
 

@@ -2,10 +2,10 @@
 //! together under one deadline, returned as [`RawDns`] for `hunter_core::analysis` to interpret.
 //!
 //! The network sits behind two small traits, [`DnsLookup`] and [`TenantLookup`], so [`probe`] can
-//! be tested with fakes; [`HickoryDns`] and [`HttpTenantDiscovery`] are the real ones and
+//! be tested with fakes; [`StubResolver`] and [`HttpTenantDiscovery`] are the real ones and
 //! [`Prober`] bundles them from a [`ProbeConfig`].
 
-mod hickory;
+mod stub;
 mod tenant;
 
 use std::future::Future;
@@ -18,7 +18,7 @@ use hunter_core::dns::{DkimProbe, Lookup, MxRecord, RawDns};
 use hunter_core::tables::DKIM_SELECTORS;
 use tokio::time::{Instant, timeout_at};
 
-pub use hickory::HickoryDns;
+pub use stub::StubResolver;
 pub use tenant::HttpTenantDiscovery;
 
 /// The DNS lookups the probe needs. Names are absolute, without the trailing dot.
@@ -145,19 +145,17 @@ pub enum ProbeError {
     NoServers,
     #[error("cannot read the system resolver configuration (/etc/resolv.conf): {0}")]
     SystemResolver(#[source] hickory_resolver::net::NetError),
-    #[error("cannot build the DNS resolver: {0}")]
-    Resolver(#[source] hickory_resolver::net::NetError),
     #[error("tenant discovery authority `{url}` is not usable: {reason}")]
     AuthorityUrl { url: String, reason: String },
     #[error("cannot build the HTTP client for tenant discovery: {0}")]
     HttpClient(#[source] reqwest::Error),
 }
 
-/// The real probe: hickory DNS plus optional HTTP tenant discovery. Build once and share
-/// (cloning is cheap and shares the resolver cache, the in-flight cap and the rate limit).
+/// The real probe: the stub resolver plus optional HTTP tenant discovery. Build once and share
+/// (cloning is cheap and shares the sockets, the in-flight cap and the rate limit).
 #[derive(Debug, Clone)]
 pub struct Prober {
-    dns: HickoryDns,
+    dns: StubResolver,
     tenant: Option<HttpTenantDiscovery>,
     deadline: Duration,
 }
@@ -167,7 +165,7 @@ impl Prober {
         if config.deadline.is_zero() {
             return Err(ProbeError::Zero("the scan deadline"));
         }
-        let dns = HickoryDns::new(
+        let dns = StubResolver::new(
             config.servers.as_deref(),
             config.query_timeout,
             config.max_in_flight,

@@ -8,10 +8,12 @@ use futures::future::join_all;
 use hunter_core::Domain;
 use hunter_core::dns::{Lookup, MxRecord, RawDns};
 use hunter_fixtures::{
-    DnsServer, Faults, Fixture, TenantServer, catalogue, dead_dns_addr, synthetic, tenants, zones,
+    DnsServer, Faults, Fixture, TenantServer, Zone, catalogue, dead_dns_addr, synthetic, tenants,
+    zones,
 };
 use hunter_probe::{
-    DnsLookup, HttpTenantDiscovery, ProbeConfig, ProbeError, Prober, TenantLookup, probe,
+    DnsLookup, HttpTenantDiscovery, ProbeConfig, ProbeError, Prober, StubResolver, TenantLookup,
+    probe,
 };
 use tokio::time::Instant;
 
@@ -548,4 +550,75 @@ async fn analysis_of_every_fixture_gives_its_expected_signals() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn an_answer_too_big_for_udp_is_fetched_over_tcp() {
+    // Twenty 200-byte TXT records: about 4 KB, far above the 1,232 bytes advertised by EDNS0.
+    let records: String = (0..20)
+        .map(|i| format!("@ IN TXT \"record-{i:02}-{}\"\n", "x".repeat(190)))
+        .collect();
+    let server = DnsServer::start(&[Zone::new("big.test", &records)]).await;
+    let dns = StubResolver::new(Some(&[server.addr()]), Duration::from_secs(3), 16).expect("dns");
+    let Lookup::Answer(mut texts) = dns.txt("big.test").await else {
+        panic!("the big TXT set was not answered");
+    };
+    texts.sort();
+    assert_eq!(texts.len(), 20);
+    assert!(texts[19].starts_with("record-19-xxx"), "{}", texts[19]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_lookups_in_flight_are_sent_once_and_never_cached() {
+    let faults = Faults {
+        latency: Duration::from_millis(200),
+        ..Faults::default()
+    };
+    let zone = Zone::new("once.test", "@ IN TXT \"v=spf1 -all\"");
+    let server = DnsServer::start_with_faults(&[zone], faults).await;
+    let dns = StubResolver::new(Some(&[server.addr()]), Duration::from_secs(3), 16).expect("dns");
+    let answers = join_all((0..50).map(|i| {
+        let dns = dns.clone();
+        // Any case: DNS names are case-insensitive.
+        let name = match i % 2 {
+            0 => "once.test",
+            _ => "ONCE.test",
+        };
+        async move { dns.txt(name).await }
+    }))
+    .await;
+    for answer in &answers {
+        assert_eq!(answer, &Lookup::Answer(vec!["v=spf1 -all".to_owned()]));
+    }
+    assert_eq!(server.queries(), 1, "fifty identical lookups at once");
+    // Done is forgotten: a rescan asks the server again.
+    dns.txt("once.test").await;
+    assert_eq!(server.queries(), 2);
+}
+
+#[tokio::test]
+async fn a_timed_out_query_is_retried_on_the_next_server() {
+    let dead = dead_dns_addr();
+    let live = DnsServer::start(&[Zone::new("retry.test", "@ IN MX 10 mx.retry.test.")]).await;
+    let dns = StubResolver::new(
+        Some(&[dead.addr(), live.addr()]),
+        Duration::from_millis(300),
+        16,
+    )
+    .expect("dns");
+    let start = Instant::now();
+    assert_eq!(
+        dns.mx("retry.test").await,
+        Lookup::Answer(vec![MxRecord {
+            preference: 10,
+            host: "mx.retry.test.".to_owned()
+        }])
+    );
+    assert!(
+        start.elapsed() >= Duration::from_millis(300),
+        "the first server was asked first"
+    );
+    // Alone, the dead server gets the query and its one retry, then the lookup times out.
+    let dns = StubResolver::new(Some(&[dead.addr()]), Duration::from_millis(300), 16).expect("dns");
+    assert_eq!(dns.mx("retry.test").await, Lookup::Timeout);
 }
