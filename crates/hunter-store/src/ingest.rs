@@ -1,6 +1,9 @@
 //! Inputs arriving: the company row (one per domain) and the `raw_leads` log.
 
-use sqlx::{Any, Transaction};
+use std::collections::{HashMap, HashSet};
+
+// The SQL built here holds only `$n` placeholders; every value is bound.
+use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::codec::{now, to_json};
 use crate::{Ingested, NewInput, Source, Store, StoreError, domain_order, in_input_order};
@@ -39,6 +42,10 @@ impl Store {
     }
 }
 
+/// Rows per multi-row statement: 8 parameters per `raw_leads` row stays far below both
+/// backends' limits, and a thousand-row batch takes a handful of round trips instead of 2,000.
+const ROWS_PER_STATEMENT: usize = 250;
+
 /// [`Store::ingest`] inside the caller's transaction, so a job can commit its progress with it.
 pub(crate) async fn ingest_in(
     tx: &mut Transaction<'static, Any>,
@@ -46,57 +53,169 @@ pub(crate) async fn ingest_in(
 ) -> Result<Vec<Ingested>, StoreError> {
     inputs.iter().try_for_each(validate)?;
     let now = now();
+    let order = domain_order(inputs, |input| &input.domain);
     let mut out = Vec::with_capacity(inputs.len());
-    for i in domain_order(inputs, |input| &input.domain) {
-        let input = &inputs[i];
-        let name = usable_name(input.company_name.as_deref());
-        let (company_id, created) = ensure_company(tx, &input.domain, name, &now).await?;
-        insert_raw_lead(tx, input, &now).await?;
-        let ingested = Ingested {
-            domain: input.domain.clone(),
-            company_id,
-            created,
-        };
-        out.push((i, ingested));
+    for chunk in order.chunks(ROWS_PER_STATEMENT) {
+        let companies = ensure_companies(tx, inputs, chunk, &now).await?;
+        let mut seen = HashSet::new();
+        for &i in chunk {
+            let domain = &inputs[i].domain;
+            let company_id = companies[domain.as_str()].0;
+            // Only the first input of a domain the insert created counts as creating it.
+            let created = companies[domain.as_str()].1 && seen.insert(domain.as_str());
+            out.push((
+                i,
+                Ingested {
+                    domain: domain.clone(),
+                    company_id,
+                    created,
+                },
+            ));
+        }
+        insert_raw_leads(tx, inputs, chunk, &now).await?;
     }
     Ok(in_input_order(out))
 }
 
-/// The company's id, and whether this call created it. A non-empty `name` replaces the stored
-/// one; without any name a new company is named after its domain.
-async fn ensure_company(
+/// Each domain of `chunk`: its company id, and whether this call created the company. A new
+/// company takes its first input's name (or its domain); later non-empty names replace the
+/// stored one, the last winning, as if the inputs came one by one.
+async fn ensure_companies<'a>(
     tx: &mut Transaction<'static, Any>,
-    domain: &str,
-    name: Option<&str>,
+    inputs: &'a [NewInput],
+    chunk: &[usize],
     now: &str,
-) -> Result<(i64, bool), StoreError> {
-    // DO NOTHING + RETURNING tells a new row from an existing one on both backends.
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO companies (domain, canonical_name, created_at, updated_at)
-         VALUES ($1, $2, $3, $3)
-         ON CONFLICT (domain) DO NOTHING
-         RETURNING id",
-    )
-    .bind(domain)
-    .bind(name.unwrap_or(domain))
-    .bind(now)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(id) = inserted {
-        return Ok((id, true));
+) -> Result<HashMap<&'a str, (i64, bool)>, StoreError> {
+    let mut sql = String::from(
+        "INSERT INTO companies (domain, canonical_name, created_at, updated_at) VALUES ",
+    );
+    for (n, _) in chunk.iter().enumerate() {
+        let p = 2 * n + 2;
+        sql.push_str(&format!("{}(${p}, ${}, $1, $1)", comma(n), p + 1));
     }
-    let id: i64 = sqlx::query_scalar(
-        "UPDATE companies
-         SET canonical_name = COALESCE($2, canonical_name), updated_at = $3
-         WHERE domain = $1
-         RETURNING id",
-    )
-    .bind(domain)
-    .bind(name)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok((id, false))
+    // DO NOTHING + RETURNING tells new rows from existing ones on both backends.
+    sql.push_str(" ON CONFLICT (domain) DO NOTHING RETURNING id, domain");
+    let mut insert = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql)).bind(now);
+    for &i in chunk {
+        let input = &inputs[i];
+        insert = insert
+            .bind(&input.domain)
+            .bind(usable_name(input.company_name.as_deref()).unwrap_or(&input.domain));
+    }
+    let created: HashMap<String, i64> = insert
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|(id, d)| (d, id))
+        .collect();
+
+    // The rest: existing companies, and repeats of a domain created just now.
+    let mut renames: Vec<(&str, Option<&str>)> = Vec::new();
+    let mut first_seen = HashSet::new();
+    for &i in chunk {
+        let input = &inputs[i];
+        let domain = input.domain.as_str();
+        let name = usable_name(input.company_name.as_deref());
+        let first = first_seen.insert(domain);
+        if first && created.contains_key(domain) {
+            continue;
+        }
+        match renames.iter_mut().find(|(d, _)| *d == domain) {
+            Some((_, stored)) => *stored = name.or(*stored),
+            None if created.contains_key(domain) && name.is_none() => {}
+            None => renames.push((domain, name)),
+        }
+    }
+    let mut ids: HashMap<&'a str, (i64, bool)> = HashMap::new();
+    for &i in chunk {
+        let domain = inputs[i].domain.as_str();
+        if let Some(&id) = created.get(domain) {
+            ids.insert(domain, (id, true));
+        }
+    }
+    if renames.is_empty() {
+        return Ok(ids);
+    }
+    let mut sql = String::from("WITH v(domain, name) AS (VALUES ");
+    for (n, _) in renames.iter().enumerate() {
+        let p = 2 * n + 2;
+        sql.push_str(&format!("{}(${p}, ${})", comma(n), p + 1));
+    }
+    sql.push_str(
+        ") UPDATE companies SET canonical_name = COALESCE(v.name, companies.canonical_name),
+             updated_at = $1
+         FROM v WHERE companies.domain = v.domain
+         RETURNING companies.id, companies.domain",
+    );
+    let mut update = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql)).bind(now);
+    for (domain, name) in &renames {
+        update = update.bind(*domain).bind(*name);
+    }
+    for (id, domain) in update.fetch_all(&mut **tx).await? {
+        if let Some(&(d, _)) = renames.iter().find(|(d, _)| *d == domain) {
+            ids.entry(d).or_insert((id, false));
+        }
+    }
+    Ok(ids)
+}
+
+fn comma(n: usize) -> &'static str {
+    match n {
+        0 => "",
+        _ => ", ",
+    }
+}
+
+/// Logs each input of `chunk` in `raw_leads`: one statement for appended sources, an upsert
+/// each for Partner Center (a batch may re-sync one referral twice, which a single upsert
+/// statement refuses).
+async fn insert_raw_leads(
+    tx: &mut Transaction<'static, Any>,
+    inputs: &[NewInput],
+    chunk: &[usize],
+    now: &str,
+) -> Result<(), StoreError> {
+    let (referrals, appended): (Vec<usize>, Vec<usize>) = chunk
+        .iter()
+        .partition(|&&i| inputs[i].source == Source::PartnerCenter);
+    for i in referrals {
+        insert_raw_lead(tx, &inputs[i], now).await?;
+    }
+    if appended.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO raw_leads
+             (source, source_ref, company_name, email, website, domain, payload, ingested_at, updated_at)
+         VALUES ",
+    );
+    for (n, _) in appended.iter().enumerate() {
+        let p = 7 * n + 2;
+        sql.push_str(&format!(
+            "{}(${p}, ${}, ${}, ${}, ${}, ${}, ${}, $1, $1)",
+            comma(n),
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6
+        ));
+    }
+    let mut insert = sqlx::query(AssertSqlSafe(sql)).bind(now);
+    for i in appended {
+        let input = &inputs[i];
+        insert = insert
+            .bind(input.source.as_str())
+            .bind(input.source_ref.as_deref())
+            .bind(input.company_name.as_deref())
+            .bind(input.email.as_deref())
+            .bind(input.website.as_deref())
+            .bind(&input.domain)
+            .bind(to_json(&input.payload)?);
+    }
+    insert.execute(&mut **tx).await?;
+    Ok(())
 }
 
 pub(crate) async fn insert_raw_lead(

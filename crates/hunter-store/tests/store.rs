@@ -886,3 +886,50 @@ async fn concurrent_batches_neither_deadlock_nor_duplicate() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_batch_with_repeats_and_known_companies_ingests_as_if_row_by_row() {
+    common::on_each_backend(Schema::Migrated, |db| async move {
+        let s = &db.store;
+        let known = s
+            .ingest(&[input(Source::Csv, "known.com", Some("Known"))])
+            .await
+            .unwrap();
+        let batch = [
+            input(Source::Csv, "zeta.com", None),
+            input(Source::Csv, "new.com", Some("First")),
+            input(Source::Csv, "known.com", None),
+            input(Source::Csv, "new.com", None),
+            input(Source::Csv, "new.com", Some("Last")),
+            input(Source::Csv, "known.com", Some("Renamed")),
+        ];
+        let out = s.ingest(&batch).await.unwrap();
+        let created: Vec<(&str, bool)> =
+            out.iter().map(|i| (i.domain.as_str(), i.created)).collect();
+        assert_eq!(
+            created,
+            [
+                ("zeta.com", true),
+                ("new.com", true),
+                ("known.com", false),
+                ("new.com", false),
+                ("new.com", false),
+                ("known.com", false),
+            ],
+            "results follow the input order; only a domain's first input creates it"
+        );
+        assert_eq!(out[1].company_id, out[3].company_id);
+        assert_eq!(out[2].company_id, known[0].company_id);
+        assert_eq!(canonical_name(&db, "new.com").await, "Last");
+        assert_eq!(canonical_name(&db, "known.com").await, "Renamed");
+        assert_eq!(canonical_name(&db, "zeta.com").await, "zeta.com");
+        let logged = db
+            .text(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM raw_leads WHERE source = $1",
+                "csv",
+            )
+            .await;
+        assert_eq!(logged.as_deref(), Some("7"), "every input is logged");
+    })
+    .await;
+}
