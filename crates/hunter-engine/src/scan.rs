@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use hunter_core::model::{PartnerContext, ScanStatus, Score, Signals};
 use hunter_core::referral::PartnerScoring;
 use hunter_core::rules::Rules;
@@ -120,6 +120,22 @@ pub async fn scan_many(
     job_id: Option<&str>,
     mut on_result: impl FnMut(usize, &ScanOutcome),
 ) -> Result<(), ScanError> {
+    let items = futures::stream::iter(domains.iter().cloned().enumerate());
+    scan_stream(scanner, store, items, job_id, |i, outcome| {
+        on_result(i, outcome)
+    })
+    .await
+}
+
+/// [`scan_many`] over a stream of `(key, domain)` items, pulled as scan slots free up: memory
+/// stays bounded by the concurrency however long the stream is (a million-row import).
+pub async fn scan_stream<K>(
+    scanner: &Scanner,
+    store: Option<&Store>,
+    items: impl Stream<Item = (K, Domain)>,
+    job_id: Option<&str>,
+    mut on_result: impl FnMut(K, &ScanOutcome),
+) -> Result<(), ScanError> {
     let (tx, writer) = match store {
         Some(store) => {
             let (tx, rx) = mpsc::channel(WRITE_BATCH * 2);
@@ -135,16 +151,13 @@ pub async fn scan_many(
         }
         None => (None, None),
     };
-    // Indices rather than `(usize, &Domain)` items: a closure over a borrowed item makes this
-    // future not `Send` for every lifetime (a rustc limitation), and callers spawn it.
-    let mut results = futures::stream::iter(0..domains.len())
-        .map(|i| {
-            let domain = &domains[i];
-            async move { (i, scan_domain(scanner, domain).await) }
-        })
-        .buffer_unordered(scanner.concurrency);
-    while let Some((i, outcome)) = results.next().await {
-        on_result(i, &outcome);
+    let mut results = std::pin::pin!(
+        items
+            .map(|(key, domain)| async move { (key, scan_domain(scanner, &domain).await) })
+            .buffer_unordered(scanner.concurrency)
+    );
+    while let Some((key, outcome)) = results.next().await {
+        on_result(key, &outcome);
         if let Some(tx) = &tx {
             let record = ScanRecord {
                 signals: outcome.signals,

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use futures::StreamExt;
 use hunter_core::{Domain, mask};
 use hunter_engine::config::{Config, Environment};
 use hunter_engine::import::{self, Detection};
@@ -20,7 +21,7 @@ use hunter_engine::rules::load_rules;
 use hunter_engine::scan::{self, ScanOutcome, Scanner};
 use hunter_partner_center::Authenticator;
 use hunter_store::{DownSteps, NewInput, Source, Store};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
 #[command(
@@ -338,45 +339,78 @@ async fn run_import(args: ImportArgs, config: &Config) -> CliResult {
         true => Detection::Auto,
         false => Detection::Exact,
     };
-    let bar = progress_bar("importing");
-    let report = import::import_file(&store, &args.file, detection, |p| {
-        if let Some(bar) = &bar {
-            bar.set_length(p.total);
-            bar.set_position(p.done);
+    let bars = MultiProgress::new();
+    let import_bar = progress_bar("importing").map(|bar| bars.add(bar));
+    let scan_bar = scanner
+        .as_ref()
+        .and_then(|_| progress_counter("scanned"))
+        .map(|bar| bars.add(bar));
+    // With --scan, domains go to the scan as their batch is stored; the queue is short so a
+    // large file is never held in memory.
+    let (queue, queued) = match scanner {
+        Some(_) => {
+            let (tx, rx) = tokio::sync::mpsc::channel(SCAN_QUEUE);
+            (Some(tx), Some(rx))
         }
-    })
-    .await;
-    if let Some(bar) = &bar {
+        None => (None, None),
+    };
+    let importing = import::import_file(
+        &store,
+        &args.file,
+        detection,
+        |p| {
+            if let Some(bar) = &import_bar {
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+            }
+        },
+        queue,
+    );
+    let mut tally = output::ScanTally::default();
+    let scanning = async {
+        match (&scanner, queued) {
+            (Some(scanner), Some(mut queued)) => {
+                let items = futures::stream::poll_fn(move |cx| queued.poll_recv(cx))
+                    .map(|domain| ((), domain));
+                scan::scan_stream(scanner, Some(&store), items, None, |(), outcome| {
+                    tally.add(outcome);
+                    if let Some(bar) = &scan_bar {
+                        bar.inc(1);
+                    }
+                })
+                .await
+            }
+            _ => Ok(()),
+        }
+    };
+    let (report, scanned) = tokio::join!(importing, scanning);
+    for bar in [&import_bar, &scan_bar].into_iter().flatten() {
         bar.finish_and_clear();
     }
     let report =
         report.map_err(|e| format!("{} could not be imported: {e}", args.file.display()))?;
     output::print_import_report(&args.file, &report);
-
-    if let Some(scanner) = scanner {
-        let domains: Vec<Domain> = report
-            .domains
-            .iter()
-            .filter_map(|d| Domain::parse(d).ok())
-            .collect();
-        let bar = progress_bar("scanning");
-        if let Some(bar) = &bar {
-            bar.set_length(domains.len() as u64);
-        }
-        let mut tally = output::ScanTally::default();
-        scan::scan_many(&scanner, Some(&store), &domains, None, |_, outcome| {
-            tally.add(outcome);
-            if let Some(bar) = &bar {
-                bar.inc(1);
-            }
-        })
-        .await?;
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
+    scanned?;
+    if scanner.is_some() {
         tally.print();
     }
     Ok(())
+}
+
+/// Domains waiting between an import and its scan.
+const SCAN_QUEUE: usize = 4096;
+
+/// A running count on stderr when it is a terminal, for work whose total is not known yet.
+fn progress_counter(verb: &str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new_spinner();
+    let template = format!("{verb} {{pos}} domains ({{per_sec}}) {{elapsed_precise}}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 /// A progress bar on stderr when it is a terminal; nothing when output is piped or logged.
