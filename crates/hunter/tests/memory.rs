@@ -46,7 +46,10 @@ fn a_million_row_import_stays_under_300_mb() {
         stdout.contains("1000002 rows, 1000000 ingested (1000000 new companies), 2 skipped"),
         "{stdout}"
     );
-    assert!(stdout.contains("row 1000002: skipped: no usable domain"), "{stdout}");
+    assert!(
+        stdout.contains("row 1000002: skipped: no usable domain"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("row 1000003: skipped: duplicate of row 9 (c0000007-example.com)"),
         "{stdout}"
