@@ -3,6 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 // The SQL built here holds only `$n` placeholders; every value is bound.
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::codec::{now, to_json};
@@ -80,18 +82,17 @@ pub(crate) async fn ingest_in(
 /// Each domain of `chunk`: its company id, and whether this call created the company. A new
 /// company takes its first input's name (or its domain); later non-empty names replace the
 /// stored one, the last winning, as if the inputs came one by one.
-async fn ensure_companies<'a>(
+async fn ensure_companies(
     tx: &mut Transaction<'static, Any>,
-    inputs: &'a [NewInput],
+    inputs: &[NewInput],
     chunk: &[usize],
     now: &str,
-) -> Result<HashMap<&'a str, (i64, bool)>, StoreError> {
+) -> Result<HashMap<String, (i64, bool)>, StoreError> {
     let mut sql = String::from(
         "INSERT INTO companies (domain, canonical_name, created_at, updated_at) VALUES ",
     );
-    for (n, _) in chunk.iter().enumerate() {
-        let p = 2 * n + 2;
-        sql.push_str(&format!("{}(${p}, ${}, $1, $1)", comma(n), p + 1));
+    for n in 0..chunk.len() {
+        sql.push_str(&format!("{}({}, $1, $1)", comma(n), placeholders(n, 2)));
     }
     // DO NOTHING + RETURNING tells new rows from existing ones on both backends.
     sql.push_str(" ON CONFLICT (domain) DO NOTHING RETURNING id, domain");
@@ -126,20 +127,16 @@ async fn ensure_companies<'a>(
             None => renames.push((domain, name)),
         }
     }
-    let mut ids: HashMap<&'a str, (i64, bool)> = HashMap::new();
-    for &i in chunk {
-        let domain = inputs[i].domain.as_str();
-        if let Some(&id) = created.get(domain) {
-            ids.insert(domain, (id, true));
-        }
-    }
+    let mut ids: HashMap<String, (i64, bool)> = created
+        .iter()
+        .map(|(domain, &id)| (domain.clone(), (id, true)))
+        .collect();
     if renames.is_empty() {
         return Ok(ids);
     }
     let mut sql = String::from("WITH v(domain, name) AS (VALUES ");
-    for (n, _) in renames.iter().enumerate() {
-        let p = 2 * n + 2;
-        sql.push_str(&format!("{}(${p}, ${})", comma(n), p + 1));
+    for n in 0..renames.len() {
+        sql.push_str(&format!("{}({})", comma(n), placeholders(n, 2)));
     }
     sql.push_str(
         ") UPDATE companies SET canonical_name = COALESCE(v.name, companies.canonical_name),
@@ -152,11 +149,18 @@ async fn ensure_companies<'a>(
         update = update.bind(*domain).bind(*name);
     }
     for (id, domain) in update.fetch_all(&mut **tx).await? {
-        if let Some(&(d, _)) = renames.iter().find(|(d, _)| *d == domain) {
-            ids.entry(d).or_insert((id, false));
-        }
+        ids.entry(domain).or_insert((id, false));
     }
     Ok(ids)
+}
+
+/// `$a, $b, …` for the `n`th row of `width` values, after the shared `$1`.
+fn placeholders(n: usize, width: usize) -> String {
+    let first = 2 + n * width;
+    (first..first + width)
+        .map(|p| format!("${p}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn comma(n: usize) -> &'static str {
@@ -189,33 +193,37 @@ async fn insert_raw_leads(
              (source, source_ref, company_name, email, website, domain, payload, ingested_at, updated_at)
          VALUES ",
     );
-    for (n, _) in appended.iter().enumerate() {
-        let p = 7 * n + 2;
+    for n in 0..appended.len() {
         sql.push_str(&format!(
-            "{}(${p}, ${}, ${}, ${}, ${}, ${}, ${}, $1, $1)",
+            "{}({}, $1, $1)",
             comma(n),
-            p + 1,
-            p + 2,
-            p + 3,
-            p + 4,
-            p + 5,
-            p + 6
+            placeholders(n, RAW_LEAD_VALUES)
         ));
     }
     let mut insert = sqlx::query(AssertSqlSafe(sql)).bind(now);
     for i in appended {
-        let input = &inputs[i];
-        insert = insert
-            .bind(input.source.as_str())
-            .bind(input.source_ref.as_deref())
-            .bind(input.company_name.as_deref())
-            .bind(input.email.as_deref())
-            .bind(input.website.as_deref())
-            .bind(&input.domain)
-            .bind(to_json(&input.payload)?);
+        insert = bind_raw_lead(insert, &inputs[i])?;
     }
     insert.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// The values [`bind_raw_lead`] binds per row.
+const RAW_LEAD_VALUES: usize = 7;
+
+/// Binds a `raw_leads` row's own values, in column order; its times are the shared `$1`.
+fn bind_raw_lead<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    input: &'q NewInput,
+) -> Result<Query<'q, Any, AnyArguments>, StoreError> {
+    Ok(query
+        .bind(input.source.as_str())
+        .bind(input.source_ref.as_deref())
+        .bind(input.company_name.as_deref())
+        .bind(input.email.as_deref())
+        .bind(input.website.as_deref())
+        .bind(&input.domain)
+        .bind(to_json(&input.payload)?))
 }
 
 pub(crate) async fn insert_raw_lead(
@@ -227,7 +235,7 @@ pub(crate) async fn insert_raw_lead(
         Source::PartnerCenter => {
             "INSERT INTO raw_leads
                  (source, source_ref, company_name, email, website, domain, payload, ingested_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+             VALUES ($2, $3, $4, $5, $6, $7, $8, $1, $1)
              ON CONFLICT (source, source_ref) DO UPDATE SET
                  company_name = excluded.company_name,
                  email = excluded.email,
@@ -239,18 +247,10 @@ pub(crate) async fn insert_raw_lead(
         Source::Domain | Source::Csv | Source::Webhook => {
             "INSERT INTO raw_leads
                  (source, source_ref, company_name, email, website, domain, payload, ingested_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)"
+             VALUES ($2, $3, $4, $5, $6, $7, $8, $1, $1)"
         }
     };
-    sqlx::query(sql)
-        .bind(input.source.as_str())
-        .bind(input.source_ref.as_deref())
-        .bind(input.company_name.as_deref())
-        .bind(input.email.as_deref())
-        .bind(input.website.as_deref())
-        .bind(&input.domain)
-        .bind(to_json(&input.payload)?)
-        .bind(now)
+    bind_raw_lead(sqlx::query(sql).bind(now), input)?
         .execute(&mut **tx)
         .await?;
     Ok(())
