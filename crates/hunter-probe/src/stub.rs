@@ -11,7 +11,7 @@
 //! come from the server asked, carry the query's random id and echo its question.
 
 use std::collections::HashMap;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -276,7 +276,11 @@ async fn exchange(inner: &Inner, name: &Name, record_type: RecordType) -> Outcom
             SocketAddr::V4(_) => &sockets.v4,
             SocketAddr::V6(_) => &sockets.v6,
         };
-        let channel = &channels[inner.next_socket.fetch_add(1, Ordering::Relaxed) % SOCKETS];
+        let next = inner.next_socket.fetch_add(1, Ordering::Relaxed);
+        let Some(channel) = channels.get(next % channels.len().max(1)) else {
+            tracing::debug!(%server, "no socket of this address family could be opened");
+            return Outcome::Failed;
+        };
         let asked = async {
             let response = ask_udp(channel, server, name, record_type).await?;
             match response.metadata.truncation {
@@ -407,36 +411,25 @@ async fn ask_tcp(
 }
 
 async fn bind_sockets() -> std::io::Result<Sockets> {
-    let mut sockets = Sockets {
-        v4: Vec::new(),
-        v6: Vec::new(),
-        receivers: Vec::new(),
-    };
+    let v4 = bind_many(Ipv4Addr::UNSPECIFIED.into()).await?;
+    // A host without IPv6 still resolves over IPv4; queries to IPv6 servers then fail.
+    let v6 = bind_many(Ipv6Addr::UNSPECIFIED.into())
+        .await
+        .unwrap_or_default();
+    let receivers = v4
+        .iter()
+        .chain(&v6)
+        .map(|channel| tokio::spawn(receive(channel.clone())))
+        .collect();
+    Ok(Sockets { v4, v6, receivers })
+}
+
+async fn bind_many(ip: IpAddr) -> std::io::Result<Vec<Arc<Channel>>> {
+    let mut channels = Vec::with_capacity(SOCKETS);
     for _ in 0..SOCKETS {
-        sockets
-            .v4
-            .push(bind((Ipv4Addr::UNSPECIFIED, 0).into()).await?);
+        channels.push(bind(SocketAddr::new(ip, 0)).await?);
     }
-    // A host without IPv6 still resolves over IPv4.
-    for _ in 0..SOCKETS {
-        match bind((Ipv6Addr::UNSPECIFIED, 0).into()).await {
-            Ok(channel) => sockets.v6.push(channel),
-            Err(_) => {
-                sockets.v6 = sockets.v4.clone();
-                break;
-            }
-        }
-    }
-    let channels: Vec<Arc<Channel>> = sockets.v4.iter().chain(&sockets.v6).cloned().collect();
-    let mut seen = Vec::new();
-    for channel in channels {
-        if seen.iter().any(|c| Arc::ptr_eq(c, &channel)) {
-            continue;
-        }
-        seen.push(channel.clone());
-        sockets.receivers.push(tokio::spawn(receive(channel)));
-    }
-    Ok(sockets)
+    Ok(channels)
 }
 
 async fn bind(addr: SocketAddr) -> std::io::Result<Arc<Channel>> {
