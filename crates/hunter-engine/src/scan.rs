@@ -118,13 +118,10 @@ pub async fn scan_many(
     store: Option<&Store>,
     domains: &[Domain],
     job_id: Option<&str>,
-    mut on_result: impl FnMut(usize, &ScanOutcome),
+    on_result: impl FnMut(usize, &ScanOutcome),
 ) -> Result<(), ScanError> {
     let items = futures::stream::iter(domains.iter().cloned().enumerate());
-    scan_stream(scanner, store, items, job_id, |i, outcome| {
-        on_result(i, outcome)
-    })
-    .await
+    scan_stream(scanner, store, items, job_id, on_result).await
 }
 
 /// [`scan_many`] over a stream of `(key, domain)` items, pulled as scan slots free up: memory
