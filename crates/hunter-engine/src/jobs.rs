@@ -16,6 +16,7 @@
 
 mod import;
 mod scan;
+mod shared;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -33,22 +34,25 @@ use crate::partner_center::PartnerCenter;
 use crate::referral_sync::{SyncError, SyncMode, sync_referrals};
 use crate::scan::Scanner;
 
-/// The kinds these workers run; `rescan` is left for its own runner, and `referral_sync` is run
-/// only where Partner Center is enabled ([`JobQueue::with_partner_center`]).
-const KINDS: &[JobKind] = &[JobKind::BulkScan, JobKind::Import];
-const WITH_PARTNER_CENTER: &[JobKind] =
-    &[JobKind::BulkScan, JobKind::Import, JobKind::ReferralSync];
+/// The kinds a worker slot leases whole; `referral_sync` only where Partner Center is enabled
+/// ([`JobQueue::with_partner_center`]). Bulk scans and rescans are shared instead: their items
+/// are claimed in batches by every process ([`shared`]).
+const KINDS: &[JobKind] = &[JobKind::Import];
+const WITH_PARTNER_CENTER: &[JobKind] = &[JobKind::Import, JobKind::ReferralSync];
 
 /// How workers run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerOptions {
-    /// Jobs this process runs at once. Each scans up to `HUNTER_SCAN_CONCURRENCY` domains at a
+    /// Imports and syncs this process runs at once (bulk scans and rescans are shared by all
+    /// processes and run beside them). Each scans up to `HUNTER_SCAN_CONCURRENCY` domains at a
     /// time.
     pub slots: usize,
-    /// Scan results committed per transaction, at most.
+    /// Scan results committed per transaction, at most; also the items of a shared job claimed
+    /// at once.
     pub batch: usize,
-    /// How long a claimed job stays this process's without renewal; it is renewed every third
-    /// of it. After a crash, other processes take the job over once it ran out.
+    /// How long a leased job or claimed batch stays this process's without renewal; it is
+    /// renewed every third of it. After a crash, other processes take the work over once it ran
+    /// out.
     pub lease: Duration,
     /// How often idle workers look for jobs queued by other processes (an enqueue through the
     /// same [`JobQueue`] wakes them at once).
@@ -72,6 +76,9 @@ impl Default for WorkerOptions {
 pub struct JobQueue {
     store: Store,
     wake: Arc<Notify>,
+    /// Wakes the shared-job runner (bulk scans, rescans); it has its own, since `notify_one` on
+    /// `wake` could wake an import slot instead.
+    wake_shared: Arc<Notify>,
     /// Set when Partner Center is enabled: workers then run `referral_sync` jobs too.
     partner_center: Option<Arc<PartnerCenter>>,
 }
@@ -89,6 +96,7 @@ impl JobQueue {
         JobQueue {
             store,
             wake: Arc::new(Notify::new()),
+            wake_shared: Arc::new(Notify::new()),
             partner_center: None,
         }
     }
@@ -129,7 +137,7 @@ impl JobQueue {
             .store
             .create_scan_job(JobKind::BulkScan, None, &distinct, Some(Source::Domain))
             .await?;
-        self.wake.notify_one();
+        self.wake_shared.notify_one();
         Ok(job)
     }
 
@@ -192,6 +200,11 @@ impl JobQueue {
         for _ in 0..worker.options.slots.max(1) {
             slots.spawn(slot(worker.clone(), self.wake.clone(), shutdown.clone()));
         }
+        slots.spawn(shared::run_shared_jobs(
+            worker.clone(),
+            self.wake_shared.clone(),
+            shutdown.clone(),
+        ));
         while let Some(ended) = slots.join_next().await {
             if let Err(e) = ended {
                 tracing::error!(error = %e, "a job worker stopped unexpectedly");
@@ -321,7 +334,6 @@ impl Worker {
         let done = CancellationToken::new();
         let work = async {
             let result = match job.kind {
-                JobKind::BulkScan => scan::run_bulk_scan(self, &job, &lease, &stop).await,
                 JobKind::Import => {
                     import::run_import(self, &job, &lease, file_rows_done, &stop).await
                 }

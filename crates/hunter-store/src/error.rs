@@ -76,6 +76,11 @@ pub enum StoreError {
     #[error("job {job_id} is no longer held by this worker (its lease expired or was released)")]
     LeaseLost { job_id: String },
 
+    /// None of a claim's items is still claimed under its token: the claim expired and other
+    /// workers took the items (or they were released). Nothing was written.
+    #[error("the items claimed from job {job_id} are no longer this worker's (the claim expired)")]
+    ClaimLost { job_id: String },
+
     /// A Partner Center sync run is already `running` (in this or another process); at most one
     /// runs at a time. Nothing was written.
     #[error("a Partner Center sync is already running")]
@@ -108,6 +113,10 @@ impl StoreError {
 
     pub fn is_lease_lost(&self) -> bool {
         matches!(self, StoreError::LeaseLost { .. })
+    }
+
+    pub fn is_claim_lost(&self) -> bool {
+        matches!(self, StoreError::ClaimLost { .. })
     }
 
     pub fn is_sync_running(&self) -> bool {

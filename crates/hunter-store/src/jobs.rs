@@ -25,6 +25,7 @@ use sqlx::{Any, Transaction};
 use crate::codec::{Cols, format_time, now, to_json};
 use crate::ingest::{ingest_in, insert_raw_lead};
 use crate::scans::save_scans_in;
+use crate::shared_jobs::complete;
 use crate::{Backend, NewInput, ScanRecord, Source, Store, StoreError, domain_order};
 
 /// A job keeps at most this many error entries (the first ones).
@@ -250,14 +251,14 @@ impl ItemDone {
     }
 
     /// What `job_items.outcome` records: the scan status, or `error`.
-    fn outcome(&self) -> &'static str {
+    pub(crate) fn outcome(&self) -> &'static str {
         match self {
             ItemDone::Scanned { record, .. } => record.signals.scan_status.as_str(),
             ItemDone::Failed { .. } => "error",
         }
     }
 
-    fn error(&self) -> Option<JobError> {
+    pub(crate) fn error(&self) -> Option<JobError> {
         match self {
             ItemDone::Scanned { failure, .. } => failure
                 .as_ref()
@@ -344,6 +345,12 @@ impl Store {
             .map(|(i, d)| (i as u64, d.as_str()))
             .collect();
         insert_items(&mut tx, id, &items).await?;
+        if kind.is_shared() && domains.is_empty() {
+            // No item will ever be claimed, so no commit would complete it.
+            complete(&mut tx, id, kind).await?;
+            tx.commit().await?;
+            return self.job(id).await?.ok_or_else(|| lost_job(id));
+        }
         tx.commit().await?;
         Ok(job)
     }
@@ -468,16 +475,30 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Re-queues every leased running job, expired or not; returns how many. Only for a database
-    /// no other live process works on (SQLite at start-up): a live holder would lose its job.
+    /// Re-queues every leased running job, expired or not, and releases every claim on shared
+    /// jobs' items; returns how many jobs had work taken back. Only for a database no other live
+    /// process works on (SQLite at start-up): a live holder would lose its work.
     pub async fn requeue_running_jobs(&self) -> Result<u64, StoreError> {
-        let done = sqlx::query(
+        let mut tx = self.begin_write().await?;
+        let claimed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT job_id) FROM job_items WHERE claim_token IS NOT NULL",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE job_items SET claim_token = NULL, claim_until = NULL
+             WHERE claim_token IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let leased = sqlx::query(
             "UPDATE jobs SET status = 'queued', lease_token = NULL, lease_until = NULL
              WHERE status = 'running' AND lease_token IS NOT NULL",
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected())
+        tx.commit().await?;
+        Ok(leased.rows_affected() + claimed as u64)
     }
 
     /// Sets `total` once the worker knows it (a file job, after reading the file).
@@ -709,11 +730,11 @@ impl Store {
 }
 
 /// Counter increments of one progress write.
-struct Progress {
+pub(crate) struct Progress {
     /// File rows covered (imports), added to `file_rows_done`.
-    rows: u64,
-    succeeded: u64,
-    failed: u64,
+    pub(crate) rows: u64,
+    pub(crate) succeeded: u64,
+    pub(crate) failed: u64,
 }
 
 impl Progress {
@@ -748,7 +769,7 @@ impl Progress {
 }
 
 /// Appends `new` to the stored `errors` while fewer than [`MAX_JOB_ERRORS`] are kept.
-async fn append_errors(
+pub(crate) async fn append_errors(
     tx: &mut Transaction<'static, Any>,
     job_id: &str,
     mut stored: Vec<JobError>,
@@ -768,7 +789,7 @@ async fn append_errors(
 }
 
 /// A new queued job, as it will be stored.
-fn new_job(kind: JobKind, params: Option<&Value>, total: u64) -> Job {
+pub(crate) fn new_job(kind: JobKind, params: Option<&Value>, total: u64) -> Job {
     Job {
         id: new_id(),
         kind,
@@ -882,11 +903,11 @@ fn job_from_row(row: &AnyRow) -> Result<Job, StoreError> {
     })
 }
 
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn lease_until(length: Duration) -> Result<String, StoreError> {
+pub(crate) fn lease_until(length: Duration) -> Result<String, StoreError> {
     chrono::TimeDelta::from_std(length)
         .ok()
         .and_then(|d| Utc::now().checked_add_signed(d))
@@ -896,6 +917,10 @@ fn lease_until(length: Duration) -> Result<String, StoreError> {
 
 pub(crate) fn to_db(n: u64) -> Result<i64, StoreError> {
     i64::try_from(n).map_err(|_| StoreError::InvalidInput(format!("count {n} is too large")))
+}
+
+fn lost_job(id: &str) -> StoreError {
+    StoreError::InvalidInput(format!("job {id} vanished while it was being created"))
 }
 
 fn lost(lease: &Lease) -> StoreError {

@@ -17,6 +17,7 @@ mod migrations;
 mod read;
 mod referrals;
 mod scans;
+mod shared_jobs;
 mod types;
 
 use std::str::FromStr;
@@ -35,6 +36,7 @@ pub use referrals::{
     PartnerFacts, ReferralFilter, ReferralLink, ReferralPage, ReferralQuery, ReferralRecord,
     SYNC_RUN_TIMEOUT, SavedReferral, SyncCounts, SyncRun, SyncRunStatus, TrackedReferral,
 };
+pub use shared_jobs::{ItemClaim, Recorded};
 pub use types::{
     Backend, DownSteps, Ingested, MigrationInfo, MigrationStatus, NewInput, ProviderChange,
     SaveOutcome, ScanRecord, Source, StoredSignals,

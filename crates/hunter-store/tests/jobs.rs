@@ -611,3 +611,215 @@ async fn job_tables_go_away_on_down_and_come_back_on_up() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shared jobs: items claimed in batches by many workers
+
+/// What a claimer does with its items: all scanned `ok`.
+fn all_ok(claim: &hunter_store::ItemClaim) -> Vec<ItemDone> {
+    claim
+        .items
+        .iter()
+        .map(|i| scanned(&i.domain, ScanStatus::Ok))
+        .collect()
+}
+
+#[tokio::test]
+async fn concurrent_claimers_share_a_job_item_by_item_and_the_last_commit_completes_it() {
+    on_each_backend(Schema::Migrated, |db| async move {
+        let names: Vec<String> = (0..500).map(|i| format!("d{i:03}.com")).collect();
+        let job = db
+            .store
+            .create_scan_job(JobKind::BulkScan, None, &names, None)
+            .await
+            .unwrap();
+        let claimers: Vec<_> = (0..6)
+            .map(|_| {
+                let store = db.store.clone();
+                tokio::spawn(async move {
+                    let (mut mine, mut completed) = (Vec::new(), 0);
+                    while let Some(claim) = store
+                        .claim_items(&[JobKind::BulkScan], 7, LONG)
+                        .await
+                        .unwrap()
+                    {
+                        let recorded = store
+                            .record_claimed_items(&claim, &all_ok(&claim))
+                            .await
+                            .unwrap();
+                        assert_eq!(recorded.counted, claim.items.len() as u64);
+                        completed += u32::from(recorded.completed_job);
+                        mine.extend(claim.items.into_iter().map(|i| i.domain));
+                    }
+                    (mine, completed)
+                })
+            })
+            .collect();
+        let (mut all, mut completions) = (Vec::new(), 0);
+        for c in claimers {
+            let (mine, completed) = c.await.unwrap();
+            all.extend(mine);
+            completions += completed;
+        }
+        let distinct: HashSet<_> = all.iter().collect();
+        assert_eq!(all.len(), 500, "every item claimed exactly once");
+        assert_eq!(distinct.len(), 500);
+        assert_eq!(completions, 1, "one commit completed the job");
+        let job = db.store.job(&job.id).await.unwrap().unwrap();
+        assert_eq!(job.status, JobStatus::Completed);
+        assert_eq!((job.processed, job.succeeded, job.total), (500, 500, 500));
+        assert_eq!(job.result.unwrap(), json!({ "statuses": { "ok": 500 } }));
+        assert!(job.started_at.is_some() && job.finished_at.is_some());
+        assert_eq!(db.count("job_items").await, 0, "work state dropped");
+        assert_eq!(db.count("lead_scores").await, 500);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_claim_is_taken_again_and_its_old_holder_counts_nothing() {
+    on_each_backend(Schema::Migrated, |db| async move {
+        let s = &db.store;
+        let job = s
+            .create_scan_job(JobKind::BulkScan, None, &domains(&["a.com", "b.com"]), None)
+            .await
+            .unwrap();
+        let old = s
+            .claim_items(&[JobKind::BulkScan], 10, Duration::from_millis(200))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(old.items.len(), 2);
+        assert_eq!(
+            s.job(&job.id).await.unwrap().unwrap().status,
+            JobStatus::Running
+        );
+        assert!(
+            s.claim_items(&[JobKind::BulkScan], 10, LONG)
+                .await
+                .unwrap()
+                .is_none(),
+            "live claims are not taken"
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let new = s
+            .claim_items(&[JobKind::BulkScan], 1, LONG)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(new.items[0].domain, "a.com");
+
+        // The old holder still has b.com (nobody took it), so renewing keeps that one, and its
+        // commit counts b.com only.
+        s.renew_claim(&old).await.unwrap();
+        let recorded = s.record_claimed_items(&old, &all_ok(&old)).await.unwrap();
+        assert_eq!((recorded.counted, recorded.completed_job), (1, false));
+        assert!(
+            s.lead("a.com").await.unwrap().is_none(),
+            "not the old holder's"
+        );
+        let err = s.renew_claim(&old).await.unwrap_err();
+        assert!(err.is_claim_lost(), "{err}");
+        let err = s
+            .record_claimed_items(&old, &all_ok(&old))
+            .await
+            .unwrap_err();
+        assert!(err.is_claim_lost(), "{err}");
+
+        let recorded = s.record_claimed_items(&new, &all_ok(&new)).await.unwrap();
+        assert_eq!((recorded.counted, recorded.completed_job), (1, true));
+        let job = s.job(&job.id).await.unwrap().unwrap();
+        assert_eq!((job.status, job.processed), (JobStatus::Completed, 2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_bulk_scan_of_nothing_is_complete_at_once() {
+    on_each_backend(Schema::Migrated, |db| async move {
+        let job = db
+            .store
+            .create_scan_job(JobKind::BulkScan, None, &[], None)
+            .await
+            .unwrap();
+        assert_eq!((job.status, job.total), (JobStatus::Completed, 0));
+        assert_eq!(job.result.unwrap(), json!({ "statuses": {} }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rescan_takes_stale_domains_once_per_slot_and_never_two_at_a_time() {
+    on_each_backend(Schema::Migrated, |db| async move {
+        let s = &db.store;
+        let mut old = record("old.com", ScanStatus::Ok);
+        old.scanned_at = "2020-01-01T00:00:00Z".into();
+        let mut older = record("older.com", ScanStatus::Ok);
+        older.scanned_at = "2019-01-01T00:00:00Z".into();
+        let mut fresh = record("fresh.com", ScanStatus::Ok);
+        fresh.scanned_at = now_utc();
+        s.save_scans(&[old, older, fresh]).await.unwrap();
+        let day = Duration::from_secs(24 * 3600);
+
+        let job = s
+            .create_rescan_job(day, "2026-11-29T02:00:00Z")
+            .await
+            .unwrap()
+            .expect("created");
+        assert_eq!(
+            (job.kind, job.status, job.total),
+            (JobKind::Rescan, JobStatus::Queued, 2)
+        );
+        // Another process seeing the same time come, or a later one while this one runs.
+        for slot in ["2026-11-29T02:00:00Z", "2026-11-30T02:00:00Z"] {
+            assert!(
+                s.create_rescan_job(day, slot).await.unwrap().is_none(),
+                "{slot}"
+            );
+        }
+
+        let claim = s
+            .claim_items(&[JobKind::Rescan], 10, LONG)
+            .await
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = claim.items.iter().map(|i| i.domain.as_str()).collect();
+        assert_eq!(names, ["old.com", "older.com"]);
+        s.record_claimed_items(&claim, &all_ok(&claim))
+            .await
+            .unwrap();
+        let done = s.job(&job.id).await.unwrap().unwrap();
+        assert_eq!(done.status, JobStatus::Completed);
+        assert_eq!(
+            done.result.unwrap(),
+            json!({ "statuses": { "ok": 2 }, "provider_changes": 0 })
+        );
+
+        // Finished: its slot stays taken, the next one is free; with an age no result reaches,
+        // that rescan has nothing to scan and is complete at once.
+        assert!(
+            s.create_rescan_job(day, "2026-11-29T02:00:00Z")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let next = s
+            .create_rescan_job(
+                Duration::from_secs(3650 * 24 * 3600),
+                "2026-11-30T02:00:00Z",
+            )
+            .await
+            .unwrap()
+            .expect("created");
+        assert_eq!(
+            (next.status, next.total),
+            (JobStatus::Completed, 0),
+            "nothing that old"
+        );
+    })
+    .await;
+}
+
+fn now_utc() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -3,27 +3,12 @@
 
 use futures::{StreamExt, TryStreamExt, stream};
 use hunter_core::Domain;
-use hunter_store::{ItemDone, Job, JobEnd, JobItem, Lease, ScanRecord, StoreError};
+use hunter_store::{ItemDone, JobItem, Lease, ScanRecord, StoreError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{RunResult, Worker};
+use super::Worker;
 use crate::scan::{Scanner, apply_facts, scan_domain, score_with_referral_facts};
-
-pub(super) async fn run_bulk_scan(
-    worker: &Worker,
-    job: &Job,
-    lease: &Lease,
-    stop: &CancellationToken,
-) -> RunResult {
-    if !scan_items(worker, lease, stop).await? {
-        return Ok(None);
-    }
-    let statuses = worker.store.job_item_outcomes(&job.id).await?;
-    Ok(Some(JobEnd::Completed {
-        result: serde_json::json!({ "statuses": statuses }),
-    }))
-}
 
 /// Scans every pending item of the job; `false` when `stop` ended it early. In-flight scans
 /// still finish and are committed (a scan is bounded by `HUNTER_SCAN_DEADLINE_MS`); what was
@@ -98,7 +83,7 @@ pub(super) async fn scan_items(
 
 /// Scans one item; a DNS failure is a failed item, still stored (`hunter.md` §3.3 decides
 /// whether it replaces an earlier result).
-async fn scan_item(scanner: &Scanner, job_id: &str, item: JobItem) -> ItemDone {
+pub(super) async fn scan_item(scanner: &Scanner, job_id: &str, item: JobItem) -> ItemDone {
     // Items hold normalized domains, which parse to themselves; anything else is refused
     // rather than stored under another name than the item's.
     let domain = match Domain::parse(&item.domain) {
