@@ -1,6 +1,6 @@
 //! The in-process authoritative DNS server and the never-answering address.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,7 +10,7 @@ use hickory_server::Server;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
 use hickory_server::net::xfer::Protocol;
 use hickory_server::proto::op::{Header, HeaderCounts};
-use hickory_server::proto::rr::{LowerName, Name};
+use hickory_server::proto::rr::{LowerName, Name, RecordType};
 use hickory_server::proto::serialize::txt::Parser;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
@@ -66,6 +66,7 @@ pub struct DnsServer {
     addr: SocketAddr,
     server: Server<FaultyCatalog>,
     queries: Arc<AtomicU64>,
+    mx_queries: Arc<Mutex<HashMap<String, u32>>>,
 }
 
 impl DnsServer {
@@ -80,11 +81,13 @@ impl DnsServer {
     /// Panics on an invalid or duplicate zone: fixtures are code, a broken one is a bug.
     pub async fn start_with_faults(zones: &[Zone], faults: Faults) -> DnsServer {
         let queries = Arc::new(AtomicU64::new(0));
+        let mx_queries = Arc::new(Mutex::new(HashMap::new()));
         let handler = FaultyCatalog {
             catalog: catalog(zones),
             faults,
             rng: Mutex::new(SplitMix64(faults.seed)),
             queries: queries.clone(),
+            mx_queries: mx_queries.clone(),
         };
         let (udp, tcp, addr) = bind_udp_and_tcp_on_one_port().await;
         let mut server = Server::new(handler);
@@ -94,6 +97,7 @@ impl DnsServer {
             addr,
             server,
             queries,
+            mx_queries,
         }
     }
 
@@ -105,6 +109,16 @@ impl DnsServer {
     /// per domain.
     pub fn queries(&self) -> u64 {
         self.queries.load(Ordering::Relaxed)
+    }
+
+    /// How many MX queries each name got (lower case, no trailing dot). A scan asks for a
+    /// domain's MX once, so this counts the scans of each domain, across every process using
+    /// this server.
+    pub fn mx_queries(&self) -> HashMap<String, u32> {
+        self.mx_queries
+            .lock()
+            .expect("MX query counts lock")
+            .clone()
     }
 
     /// Stops accepting queries and waits for the server tasks to end.
@@ -168,6 +182,7 @@ struct FaultyCatalog {
     faults: Faults,
     rng: Mutex<SplitMix64>,
     queries: Arc<AtomicU64>,
+    mx_queries: Arc<Mutex<HashMap<String, u32>>>,
 }
 
 impl FaultyCatalog {
@@ -188,6 +203,18 @@ impl RequestHandler for FaultyCatalog {
         response_handle: R,
     ) -> ResponseInfo {
         self.queries.fetch_add(1, Ordering::Relaxed);
+        if let Ok(info) = request.request_info()
+            && info.query.query_type() == RecordType::MX
+        {
+            let name = info.query.name().to_string();
+            let name = name.trim_end_matches('.').to_owned();
+            *self
+                .mx_queries
+                .lock()
+                .expect("MX query counts lock")
+                .entry(name)
+                .or_default() += 1;
+        }
         if self.drops(request) {
             // Nothing is sent; the returned header only feeds the server's logging.
             return ResponseInfo::from(Header {

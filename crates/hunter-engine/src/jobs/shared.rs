@@ -115,7 +115,8 @@ async fn scan_and_record(
     let with_referrals =
         score_with_referral_facts(store, scanner.rules(), scanner.partner_scoring(), records)
             .await?;
-    store.record_claimed_items(claim, &done).await?;
+    let recorded = store.record_claimed_items(claim, &done).await?;
+    tracing::debug!(job_id, counted = recorded.counted, "scanned items recorded");
     apply_facts(store, &with_referrals).await?;
     Ok(())
 }

@@ -6,3 +6,4 @@ mod import;
 mod partner_center;
 mod scan;
 mod support;
+mod workers;

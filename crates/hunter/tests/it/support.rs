@@ -95,6 +95,17 @@ impl Hunter {
             .expect("hunter starts")
     }
 
+    /// As [`Hunter::spawn`], with its log (stderr) written to `log`.
+    pub fn spawn_logging_to(&self, args: &[&str], log: &Path) -> tokio::process::Child {
+        let file = std::fs::File::create(log).expect("create the log file");
+        self.command(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("hunter starts")
+    }
+
     pub async fn run(&self, args: &[&str]) -> Output {
         let mut cmd = self.command(args);
         // A hang is a bug; this bound only keeps a broken build from blocking CI forever.
