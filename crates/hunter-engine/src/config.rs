@@ -21,6 +21,8 @@ const KNOWN: &[&str] = &[
     "HUNTER_SCAN_CONCURRENCY",
     "HUNTER_RULES_PATH",
     "HUNTER_TENANT_DISCOVERY_ENABLED",
+    "HUNTER_RESCAN_AT",
+    "HUNTER_RESCAN_MAX_AGE_HOURS",
     "HUNTER_PARTNER_CENTER_ENABLED",
     "HUNTER_PARTNER_CENTER_CLIENT_ID",
     "HUNTER_PARTNER_CENTER_TENANT_ID",
@@ -99,7 +101,18 @@ pub struct Config {
     pub scan_concurrency: usize,
     pub rules_path: Option<PathBuf>,
     pub tenant_discovery_enabled: bool,
+    pub rescan: RescanConfig,
     pub partner_center: PartnerCenterConfig,
+}
+
+/// The nightly rescan (`hunter.md` §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RescanConfig {
+    /// The UTC time of day it runs (`HUNTER_RESCAN_AT`); `None`: switched off.
+    pub at: Option<chrono::NaiveTime>,
+    /// Domains whose stored result is older than this are rescanned
+    /// (`HUNTER_RESCAN_MAX_AGE_HOURS`).
+    pub max_age: Duration,
 }
 
 // Hand-written: a PostgreSQL URL may carry a password.
@@ -264,6 +277,26 @@ impl Config {
             )?,
             rules_path: v.text("HUNTER_RULES_PATH").map(PathBuf::from),
             tenant_discovery_enabled: v.flag("HUNTER_TENANT_DISCOVERY_ENABLED", true)?,
+            rescan: RescanConfig {
+                at: v
+                    .parse(
+                        "HUNTER_RESCAN_AT",
+                        "`off` or a UTC time of day like `02:00`",
+                        |s| match s.to_ascii_lowercase().as_str() {
+                            "off" => Some(None),
+                            t => chrono::NaiveTime::parse_from_str(t, "%H:%M").ok().map(Some),
+                        },
+                    )?
+                    .unwrap_or(chrono::NaiveTime::from_hms_opt(2, 0, 0)),
+                max_age: Duration::from_secs(
+                    3600 * v.number(
+                        "HUNTER_RESCAN_MAX_AGE_HOURS",
+                        "a whole number of hours from 1 to 8760",
+                        1..=8760,
+                        20,
+                    )?,
+                ),
+            },
             partner_center,
         })
     }
@@ -367,6 +400,8 @@ mod tests {
         assert_eq!(c.scan_deadline, Duration::from_millis(10_000));
         assert_eq!(c.scan_concurrency, 256);
         assert!(c.tenant_discovery_enabled);
+        assert_eq!(c.rescan.at, chrono::NaiveTime::from_hms_opt(2, 0, 0));
+        assert_eq!(c.rescan.max_age, Duration::from_secs(20 * 3600));
         let pc = &c.partner_center;
         assert!(!pc.enabled);
         assert_eq!(pc.api_url, "https://api.partner.microsoft.com");
@@ -389,6 +424,21 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.partner_center.sync_interval, Duration::from_secs(45));
+    }
+
+    #[test]
+    fn the_nightly_rescan_can_move_or_be_switched_off() {
+        let c = load(&[
+            ("HUNTER_RESCAN_AT", "23:30"),
+            ("HUNTER_RESCAN_MAX_AGE_HOURS", "48"),
+        ])
+        .unwrap();
+        assert_eq!(c.rescan.at, chrono::NaiveTime::from_hms_opt(23, 30, 0));
+        assert_eq!(c.rescan.max_age, Duration::from_secs(48 * 3600));
+        assert_eq!(
+            load(&[("HUNTER_RESCAN_AT", "OFF")]).unwrap().rescan.at,
+            None
+        );
     }
 
     #[test]
@@ -416,6 +466,9 @@ mod tests {
             ("HUNTER_TENANT_DISCOVERY_ENABLED", "maybe"),
             ("HUNTER_PARTNER_CENTER_API_URL", "ftp://x"),
             ("HUNTER_PARTNER_CENTER_COSELL_BONUS", "101"),
+            ("HUNTER_RESCAN_AT", "2am"),
+            ("HUNTER_RESCAN_AT", "25:00"),
+            ("HUNTER_RESCAN_MAX_AGE_HOURS", "0"),
         ];
         for (name, value) in cases {
             let err = load(&[(name, value)]).unwrap_err().to_string();

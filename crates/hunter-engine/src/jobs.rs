@@ -141,6 +141,21 @@ impl JobQueue {
         Ok(job)
     }
 
+    /// Queues the rescan of every domain whose stored result is older than `max_age`, for the
+    /// scheduled time `slot`; `None` when one is already queued or running, or was made for
+    /// `slot` (by any process).
+    pub async fn enqueue_rescan(
+        &self,
+        max_age: Duration,
+        slot: &str,
+    ) -> Result<Option<Job>, StoreError> {
+        let job = self.store.create_rescan_job(max_age, slot).await?;
+        if job.is_some() {
+            self.wake_shared.notify_one();
+        }
+        Ok(job)
+    }
+
     /// Queues an import of an uploaded CSV or XLSX file (kept in the database until the job
     /// finishes); with `scan`, the job then scans the domains it ingested. The file is read by
     /// the worker: an unreadable file or one without usable columns fails the job, saying why.

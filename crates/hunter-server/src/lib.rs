@@ -21,6 +21,7 @@ use hunter_engine::config::Config;
 use hunter_engine::jobs::{JobQueue, WorkerOptions};
 use hunter_engine::partner_center::{self, PartnerCenter, SetupError};
 use hunter_engine::referral_sync::run_scheduler;
+use hunter_engine::rescan::run_rescan_scheduler;
 use hunter_engine::rescore::rescore_stale;
 use hunter_engine::rules::{LoadRulesError, load_rules};
 use hunter_engine::scan::{ScanError, Scanner};
@@ -134,7 +135,7 @@ fn spawn_rescore(store: Store, scanner: Arc<Scanner>) -> tokio::task::JoinHandle
 }
 
 /// Builds everything from the settings (store + migrations, rules, scanner, job workers, the
-/// Partner Center schedule) and serves HTTP on `listener` until `shutdown` completes; then drains open requests, stops the
+/// Partner Center schedule, the nightly rescan) and serves HTTP on `listener` until `shutdown` completes; then drains open requests, stops the
 /// workers (a running job goes back to the queue) and waits for them.
 pub async fn run(
     config: Config,
@@ -157,6 +158,11 @@ pub async fn run(
     ));
     let state = AppState::new(store.clone(), scanner.clone(), partner_center);
     let queue = state.jobs().clone();
+    let rescans = tokio::spawn(run_rescan_scheduler(
+        queue.clone(),
+        config.rescan,
+        stop_workers.clone(),
+    ));
     let workers = queue.run_workers(scanner, WorkerOptions::default(), stop_workers.clone());
     let address = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!("Hunter is listening on http://{address}");
@@ -169,7 +175,7 @@ pub async fn run(
         served
     };
     let (served, ()) = tokio::join!(serve, workers);
-    let _ = scheduler.await;
+    let _ = tokio::join!(scheduler, rescans);
     rescore.abort();
     store.close().await;
     tracing::info!("Hunter stopped");
@@ -197,6 +203,11 @@ pub async fn run_worker(
         stop.clone(),
     ));
     let queue = queue(&store, partner_center.as_ref());
+    let rescans = tokio::spawn(run_rescan_scheduler(
+        queue.clone(),
+        config.rescan,
+        stop.clone(),
+    ));
     let workers = queue.run_workers(scanner, WorkerOptions::default(), stop.clone());
     tracing::info!("Hunter job workers are running");
     let signal = async {
@@ -205,7 +216,7 @@ pub async fn run_worker(
         stop.cancel();
     };
     tokio::join!(workers, signal);
-    let _ = scheduler.await;
+    let _ = tokio::join!(scheduler, rescans);
     rescore.abort();
     store.close().await;
     tracing::info!("Hunter job workers stopped");

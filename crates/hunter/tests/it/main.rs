@@ -4,6 +4,7 @@
 mod cli;
 mod import;
 mod partner_center;
+mod rescan;
 mod scan;
 mod support;
 mod workers;
