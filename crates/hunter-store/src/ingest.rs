@@ -46,7 +46,7 @@ impl Store {
 
 /// Rows per multi-row statement: 8 parameters per `raw_leads` row stays far below both
 /// backends' limits, and a thousand-row batch takes a handful of round trips instead of 2,000.
-const ROWS_PER_STATEMENT: usize = 250;
+pub(crate) const ROWS_PER_STATEMENT: usize = 250;
 
 /// [`Store::ingest`] inside the caller's transaction, so a job can commit its progress with it.
 pub(crate) async fn ingest_in(
@@ -155,7 +155,7 @@ async fn ensure_companies(
 }
 
 /// `$a, $b, …` for the `n`th row of `width` values, after the shared `$1`.
-fn placeholders(n: usize, width: usize) -> String {
+pub(crate) fn placeholders(n: usize, width: usize) -> String {
     let first = 2 + n * width;
     (first..first + width)
         .map(|p| format!("${p}"))
@@ -163,7 +163,7 @@ fn placeholders(n: usize, width: usize) -> String {
         .join(", ")
 }
 
-fn comma(n: usize) -> &'static str {
+pub(crate) fn comma(n: usize) -> &'static str {
     match n {
         0 => "",
         _ => ", ",

@@ -10,7 +10,7 @@
 //! Locks: companies (and job items) are always taken in domain order, and each transaction
 //! locks at most one job row, so concurrent writers cannot deadlock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,7 +23,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 use crate::codec::{Cols, format_time, now, to_json};
-use crate::ingest::{ingest_in, insert_raw_lead};
+use crate::ingest::{comma, ingest_in, insert_raw_lead};
 use crate::scans::save_scans_in;
 use crate::shared_jobs::complete;
 use crate::{Backend, NewInput, ScanRecord, Source, Store, StoreError, domain_order};
@@ -569,22 +569,7 @@ impl Store {
         items: &[ItemDone],
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut counted = Vec::with_capacity(items.len());
-        for i in domain_order(items, ItemDone::domain) {
-            let item = &items[i];
-            let done = sqlx::query(
-                "UPDATE job_items SET outcome = $3
-                 WHERE job_id = $1 AND domain = $2 AND outcome IS NULL",
-            )
-            .bind(&lease.job_id)
-            .bind(item.domain())
-            .bind(item.outcome())
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                counted.push(item);
-            }
-        }
+        let counted = mark_items_done(&mut tx, &lease.job_id, None, items).await?;
         let records: Vec<ScanRecord> = counted
             .iter()
             .filter_map(|item| match item {
@@ -855,6 +840,47 @@ async fn ingest_if_unknown(
         insert_raw_lead(tx, &input, now).await?;
     }
     Ok(())
+}
+
+/// Marks the pending items among `items` done (with a claim `token`: only those still claimed
+/// under it), in domain order and a few statements; returns the items marked, which are the
+/// ones to count.
+pub(crate) async fn mark_items_done<'a>(
+    tx: &mut Transaction<'static, Any>,
+    job_id: &str,
+    token: Option<&str>,
+    items: &'a [ItemDone],
+) -> Result<Vec<&'a ItemDone>, StoreError> {
+    let order = domain_order(items, ItemDone::domain);
+    let mut marked = HashSet::with_capacity(items.len());
+    for chunk in order.chunks(ITEMS_PER_INSERT) {
+        let mut sql = String::from("WITH v(domain, outcome) AS (VALUES ");
+        for n in 0..chunk.len() {
+            sql.push_str(&format!("{}(${}, ${})", comma(n), 3 + 2 * n, 4 + 2 * n));
+        }
+        // `$2` is the claim token; without one it is NULL and the condition always holds.
+        sql.push_str(
+            ") UPDATE job_items SET outcome = v.outcome, claim_token = NULL, claim_until = NULL
+             FROM v
+             WHERE job_items.job_id = $1 AND job_items.domain = v.domain
+               AND job_items.outcome IS NULL
+               AND ($2 IS NULL OR job_items.claim_token = $2)
+             RETURNING job_items.domain",
+        );
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql))
+            .bind(job_id)
+            .bind(token);
+        for &i in chunk {
+            query = query.bind(items[i].domain()).bind(items[i].outcome());
+        }
+        marked.extend(query.fetch_all(&mut **tx).await?);
+    }
+    // Each domain counts once, however often it was handed in.
+    Ok(order
+        .into_iter()
+        .map(|i| &items[i])
+        .filter(|item| marked.remove(item.domain()))
+        .collect())
 }
 
 async fn insert_items(

@@ -1,10 +1,12 @@
 //! Scan results: `domain_signals`, `lead_scores`, the company's provider and its history.
 
-use hunter_core::model::{Provider, ScanStatus, Score, Signals};
+use std::collections::HashMap;
+
+use hunter_core::model::{Provider, ScanStatus, Score};
 use sqlx::{Any, Transaction};
 
-use crate::codec::{bool_to_db, normalize_time, now, to_json};
-use crate::ingest::usable_name;
+use crate::codec::{Cols, bool_to_db, normalize_time, now, to_json};
+use crate::ingest::{ROWS_PER_STATEMENT, comma, placeholders, usable_name};
 use crate::{SaveOutcome, ScanRecord, Store, StoreError, domain_order, in_input_order};
 
 impl Store {
@@ -66,7 +68,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(previous) = stored else { continue };
-            upsert_score(&mut tx, domain, score, &now).await?;
+            upsert_scores(&mut tx, &[(domain.as_str(), score)], &now).await?;
             if previous.as_deref() != Some(score.provider.as_str()) {
                 sqlx::query("UPDATE companies SET provider = $2 WHERE domain = $1")
                     .bind(domain)
@@ -86,6 +88,11 @@ impl Store {
 
 /// [`Store::save_scans`] inside the caller's transaction, so a job can commit its progress with
 /// the results it describes.
+///
+/// Written a chunk at a time with multi-row statements, in domain order. A domain repeated in
+/// `records` is written in rounds (its first record in the first round, and so on), since one
+/// upsert statement cannot touch a row twice; the last record of a domain wins, as if the
+/// records had been saved one by one.
 pub(crate) async fn save_scans_in(
     tx: &mut Transaction<'static, Any>,
     records: &[ScanRecord],
@@ -99,10 +106,39 @@ pub(crate) async fn save_scans_in(
         .collect::<Result<Vec<_>, _>>()?;
     let now = now();
     let mut out = Vec::with_capacity(records.len());
-    for i in domain_order(records, |r| &r.signals.domain) {
-        out.push((i, save_one(tx, &records[i], &scanned_at[i], &now).await?));
+    for round in rounds(records) {
+        for chunk in round.chunks(ROWS_PER_STATEMENT) {
+            let batch = Batch {
+                records,
+                scanned_at: &scanned_at,
+                chunk,
+                now: &now,
+            };
+            out.extend(batch.save(tx).await?);
+        }
     }
     Ok(in_input_order(out))
+}
+
+/// Positions of `records` in domain order, split so that no round holds a domain twice.
+fn rounds(records: &[ScanRecord]) -> Vec<Vec<usize>> {
+    let mut rounds: Vec<Vec<usize>> = Vec::new();
+    let mut previous: Option<&str> = None;
+    let mut repeat = 0;
+    for i in domain_order(records, |r| &r.signals.domain) {
+        let domain = records[i].signals.domain.as_str();
+        repeat = if previous == Some(domain) {
+            repeat + 1
+        } else {
+            0
+        };
+        previous = Some(domain);
+        if rounds.len() == repeat {
+            rounds.push(Vec::new());
+        }
+        rounds[repeat].push(i);
+    }
+    rounds
 }
 
 fn validate(record: &ScanRecord) -> Result<(), StoreError> {
@@ -120,89 +156,189 @@ fn validate(record: &ScanRecord) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn save_one(
-    tx: &mut Transaction<'static, Any>,
-    record: &ScanRecord,
-    scanned_at: &str,
-    now: &str,
-) -> Result<SaveOutcome, StoreError> {
-    let signals = &record.signals;
-    let domain = signals.domain.as_str();
-    let name = usable_name(record.company_name.as_deref());
+/// Records of distinct domains (`chunk`, positions in `records`, in domain order) saved together.
+struct Batch<'a> {
+    records: &'a [ScanRecord],
+    scanned_at: &'a [String],
+    chunk: &'a [usize],
+    now: &'a str,
+}
 
-    // Written first on purpose: DO UPDATE locks the company row (PostgreSQL), so concurrent
-    // saves of one domain queue here and each reads the state the previous one left.
-    // RETURNING gives the provider as it was before this scan.
-    let previous_provider: Option<String> = sqlx::query_scalar(
-        "INSERT INTO companies (domain, canonical_name, created_at, updated_at)
-         VALUES ($1, $2, $3, $3)
-         ON CONFLICT (domain) DO UPDATE SET
-             canonical_name = COALESCE($4, companies.canonical_name),
-             updated_at = $3
-         RETURNING provider",
-    )
-    .bind(domain)
-    .bind(name.unwrap_or(domain))
-    .bind(now)
-    .bind(name)
-    .fetch_one(&mut **tx)
-    .await?;
+impl Batch<'_> {
+    async fn save(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+    ) -> Result<Vec<(usize, SaveOutcome)>, StoreError> {
+        let previous_providers = self.upsert_companies(tx).await?;
+        let stored_statuses = self.stored_statuses(tx).await?;
+        let mut out = Vec::with_capacity(self.chunk.len());
+        let mut saved = Vec::with_capacity(self.chunk.len());
+        for &i in self.chunk {
+            let signals = &self.records[i].signals;
+            let stored_is_usable = match stored_statuses.get(&signals.domain) {
+                None => false,
+                Some(s) => s
+                    .parse::<ScanStatus>()
+                    .map_err(|e| StoreError::corrupt("domain_signals.scan_status", s.clone(), e))?
+                    .is_usable(),
+            };
+            if signals.scan_status.is_scan_failure() && stored_is_usable {
+                self.keep_previous(tx, i).await?;
+                out.push((i, SaveOutcome::KeptPrevious));
+            } else {
+                saved.push(i);
+            }
+        }
+        if saved.is_empty() {
+            return Ok(out);
+        }
+        upsert_signals(tx, self.records, self.scanned_at, &saved, self.now).await?;
+        let scores: Vec<(&str, &Score)> = saved
+            .iter()
+            .map(|&i| {
+                (
+                    self.records[i].signals.domain.as_str(),
+                    &self.records[i].score,
+                )
+            })
+            .collect();
+        upsert_scores(tx, &scores, self.now).await?;
 
-    let stored_status: Option<String> =
-        sqlx::query_scalar("SELECT scan_status FROM domain_signals WHERE domain = $1")
-            .bind(domain)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let stored_is_usable = match stored_status {
-        None => false,
-        Some(s) => s
-            .parse::<ScanStatus>()
-            .map_err(|e| StoreError::corrupt("domain_signals.scan_status", s.clone(), e))?
-            .is_usable(),
-    };
+        let mut moved = Vec::new();
+        for &i in &saved {
+            let record = &self.records[i];
+            let domain = record.signals.domain.as_str();
+            let new = record.score.provider;
+            let previous = previous_providers.get(domain).cloned().flatten();
+            if previous.as_deref() != Some(new.as_str()) {
+                moved.push((domain, new));
+            }
+            let changed_from = previous.filter(|p| p != new.as_str());
+            if let Some(previous) = &changed_from {
+                insert_provider_change(
+                    tx,
+                    domain,
+                    previous,
+                    new,
+                    &self.scanned_at[i],
+                    record.job_id.as_deref(),
+                )
+                .await?;
+            }
+            let provider_changed = changed_from.is_some();
+            out.push((i, SaveOutcome::Saved { provider_changed }));
+        }
+        set_providers(tx, &moved).await?;
+        Ok(out)
+    }
 
-    if signals.scan_status.is_scan_failure() && stored_is_usable {
+    /// Creates missing companies and renames those given a name; returns each domain's provider
+    /// as it was before this batch.
+    ///
+    /// Written first on purpose: DO UPDATE locks the company rows (PostgreSQL), so concurrent
+    /// saves of one domain queue here and each reads the state the previous one left. The
+    /// inserted name is the given one or else the domain; on conflict only a given name (one
+    /// that is not just the domain) replaces the stored one.
+    async fn upsert_companies(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+    ) -> Result<HashMap<String, Option<String>>, StoreError> {
+        let mut sql = String::from(
+            "INSERT INTO companies (domain, canonical_name, created_at, updated_at) VALUES ",
+        );
+        for n in 0..self.chunk.len() {
+            sql.push_str(&format!("{}({}, $1, $1)", comma(n), placeholders(n, 2)));
+        }
+        sql.push_str(
+            " ON CONFLICT (domain) DO UPDATE SET
+                 canonical_name = CASE WHEN excluded.canonical_name = excluded.domain
+                                       THEN companies.canonical_name
+                                       ELSE excluded.canonical_name END,
+                 updated_at = excluded.updated_at
+             RETURNING domain, provider",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(self.now);
+        for &i in self.chunk {
+            let record = &self.records[i];
+            let domain = record.signals.domain.as_str();
+            let name = usable_name(record.company_name.as_deref()).unwrap_or(domain);
+            query = query.bind(domain).bind(name);
+        }
+        let rows = query.fetch_all(&mut **tx).await?;
+        rows.iter()
+            .map(|row| {
+                let c = Cols(row);
+                Ok((c.text("domain")?, c.opt_text("provider")?))
+            })
+            .collect()
+    }
+
+    /// The stored `scan_status` of the batch's domains that have signals.
+    async fn stored_statuses(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let list: Vec<String> = (1..=self.chunk.len()).map(|p| format!("${p}")).collect();
+        let sql = format!(
+            "SELECT domain, scan_status FROM domain_signals WHERE domain IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for &i in self.chunk {
+            query = query.bind(self.records[i].signals.domain.as_str());
+        }
+        let rows = query.fetch_all(&mut **tx).await?;
+        rows.iter()
+            .map(|row| {
+                let c = Cols(row);
+                Ok((c.text("domain")?, c.text("scan_status")?))
+            })
+            .collect()
+    }
+
+    /// A failed rescan over a usable result: only the attempt is noted.
+    async fn keep_previous(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        i: usize,
+    ) -> Result<(), StoreError> {
+        let signals = &self.records[i].signals;
         sqlx::query(
             "UPDATE domain_signals
              SET last_attempt_status = $2, last_attempt_at = $3, updated_at = $4
              WHERE domain = $1",
         )
-        .bind(domain)
+        .bind(&signals.domain)
         .bind(signals.scan_status.as_str())
-        .bind(scanned_at)
-        .bind(now)
+        .bind(&self.scanned_at[i])
+        .bind(self.now)
         .execute(&mut **tx)
         .await?;
-        tracing::debug!(domain, status = %signals.scan_status, "scan failed; kept the stored result");
-        return Ok(SaveOutcome::KeptPrevious);
+        tracing::debug!(domain = %signals.domain, status = %signals.scan_status, "scan failed; kept the stored result");
+        Ok(())
     }
+}
 
-    upsert_signals(tx, signals, scanned_at, now).await?;
-    upsert_score(tx, domain, &record.score, now).await?;
-
-    let new_provider = record.score.provider;
-    sqlx::query("UPDATE companies SET provider = $2 WHERE domain = $1")
-        .bind(domain)
-        .bind(new_provider.as_str())
-        .execute(&mut **tx)
-        .await?;
-
-    let changed_from = previous_provider
-        .as_deref()
-        .filter(|p| *p != new_provider.as_str());
-    if let Some(previous) = changed_from {
-        insert_provider_change(
-            tx,
-            domain,
-            previous,
-            new_provider,
-            scanned_at,
-            record.job_id.as_deref(),
-        )
-        .await?;
+/// `companies.provider` becomes each score's effective provider, for those that differ.
+async fn set_providers(
+    tx: &mut Transaction<'static, Any>,
+    moved: &[(&str, Provider)],
+) -> Result<(), StoreError> {
+    for chunk in moved.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = String::from("WITH v(domain, provider) AS (VALUES ");
+        for n in 0..chunk.len() {
+            sql.push_str(&format!("{}(${}, ${})", comma(n), 2 * n + 1, 2 * n + 2));
+        }
+        sql.push_str(
+            ") UPDATE companies SET provider = v.provider FROM v WHERE companies.domain = v.domain",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (domain, provider) in chunk {
+            query = query.bind(*domain).bind(provider.as_str());
+        }
+        query.execute(&mut **tx).await?;
     }
-    let provider_changed = changed_from.is_some();
-    Ok(SaveOutcome::Saved { provider_changed })
+    Ok(())
 }
 
 async fn insert_provider_change(
@@ -227,15 +363,19 @@ async fn insert_provider_change(
     Ok(())
 }
 
+/// Values per `domain_signals` row, after the shared `$1` (the write time).
+const SIGNALS_VALUES: usize = 22;
+
 /// One row per domain, updated in place (never delete + insert). The WHOIS columns are not
-/// scan results and are left alone.
+/// scan results and are left alone. `rows` are positions in `records`, distinct domains.
 async fn upsert_signals(
     tx: &mut Transaction<'static, Any>,
-    s: &Signals,
-    scanned_at: &str,
+    records: &[ScanRecord],
+    scanned_at: &[String],
+    rows: &[usize],
     now: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let mut sql = String::from(
         "INSERT INTO domain_signals (
              domain, scan_status, last_attempt_status, last_attempt_at, scanned_at,
              mx_records, mx_root, classified_provider, gateway, local_provider, tenant_size,
@@ -243,9 +383,21 @@ async fn upsert_signals(
              dkim, dkim_selectors,
              dmarc_record, dmarc_policy, dmarc_subdomain_policy, dmarc_coverage,
              autodiscover_target, entra_tenant_id, evidence, created_at, updated_at)
-         VALUES ($1, $2, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                 $16, $17, $18, $19, $20, $21, $22, $23, $23)
-         ON CONFLICT (domain) DO UPDATE SET
+         VALUES ",
+    );
+    for n in 0..rows.len() {
+        let p = |k: usize| format!("${}", 2 + n * SIGNALS_VALUES + k);
+        // The status and the scan time each fill two columns.
+        let repeated = format!("{}, {}, {}, {}, {}", p(0), p(1), p(1), p(2), p(2));
+        let rest: Vec<String> = (3..SIGNALS_VALUES).map(p).collect();
+        sql.push_str(&format!(
+            "{}({repeated}, {}, $1, $1)",
+            comma(n),
+            rest.join(", ")
+        ));
+    }
+    sql.push_str(
+        " ON CONFLICT (domain) DO UPDATE SET
              scan_status = excluded.scan_status,
              last_attempt_status = excluded.last_attempt_status,
              last_attempt_at = excluded.last_attempt_at,
@@ -270,81 +422,99 @@ async fn upsert_signals(
              entra_tenant_id = excluded.entra_tenant_id,
              evidence = excluded.evidence,
              updated_at = excluded.updated_at",
-    )
-    .bind(&s.domain)
-    .bind(s.scan_status.as_str())
-    .bind(scanned_at)
-    .bind(to_json(&s.mx_records)?)
-    .bind(s.mx_root.as_deref())
-    .bind(s.provider.as_str())
-    .bind(s.gateway.as_deref())
-    .bind(s.local_provider.as_deref())
-    .bind(s.tenant_size.map(|t| t.as_str()))
-    .bind(bool_to_db(s.spf))
-    .bind(s.spf_record.as_deref())
-    .bind(to_json(&s.spf_includes)?)
-    .bind(i64::from(s.spf_include_count))
-    .bind(bool_to_db(s.dkim))
-    .bind(to_json(&s.dkim_selectors)?)
-    .bind(s.dmarc_record.as_deref())
-    .bind(s.dmarc_policy.map(|p| p.as_str()))
-    .bind(s.dmarc_subdomain_policy.as_deref())
-    .bind(s.dmarc_coverage.map(i64::from))
-    .bind(s.autodiscover_target.as_deref())
-    .bind(s.entra_tenant_id.as_deref())
-    .bind(to_json(&s.evidence)?)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for &i in rows {
+        let s = &records[i].signals;
+        query = query
+            .bind(&s.domain)
+            .bind(s.scan_status.as_str())
+            .bind(&scanned_at[i])
+            .bind(to_json(&s.mx_records)?)
+            .bind(s.mx_root.as_deref())
+            .bind(s.provider.as_str())
+            .bind(s.gateway.as_deref())
+            .bind(s.local_provider.as_deref())
+            .bind(s.tenant_size.map(|t| t.as_str()))
+            .bind(bool_to_db(s.spf))
+            .bind(s.spf_record.as_deref())
+            .bind(to_json(&s.spf_includes)?)
+            .bind(i64::from(s.spf_include_count))
+            .bind(bool_to_db(s.dkim))
+            .bind(to_json(&s.dkim_selectors)?)
+            .bind(s.dmarc_record.as_deref())
+            .bind(s.dmarc_policy.map(|p| p.as_str()))
+            .bind(s.dmarc_subdomain_policy.as_deref())
+            .bind(s.dmarc_coverage.map(i64::from))
+            .bind(s.autodiscover_target.as_deref())
+            .bind(s.entra_tenant_id.as_deref())
+            .bind(to_json(&s.evidence)?);
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 
-/// One row per domain, updated in place. `referral_type` and `azure_tenant_id` are Partner
-/// Center facts, not scan results: a rescan leaves them as they are.
-async fn upsert_score(
+/// Values per `lead_scores` row, after the shared `$1` (the write time).
+const SCORE_VALUES: usize = 14;
+
+/// One row per domain (distinct), updated in place. `referral_type` and `azure_tenant_id` are
+/// Partner Center facts, not scan results: a rescan leaves them as they are.
+async fn upsert_scores(
     tx: &mut Transaction<'static, Any>,
-    domain: &str,
-    score: &Score,
+    scores: &[(&str, &Score)],
     now: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO lead_scores (
-             domain, provider, dns_score, readiness_score, segment, segment_rule, reason,
-             technical_heat, commercial_segment, commercial_heat, priority_category, priority_label,
-             breakdown, rules_version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
-         ON CONFLICT (domain) DO UPDATE SET
-             provider = excluded.provider,
-             dns_score = excluded.dns_score,
-             readiness_score = excluded.readiness_score,
-             segment = excluded.segment,
-             segment_rule = excluded.segment_rule,
-             reason = excluded.reason,
-             technical_heat = excluded.technical_heat,
-             commercial_segment = excluded.commercial_segment,
-             commercial_heat = excluded.commercial_heat,
-             priority_category = excluded.priority_category,
-             priority_label = excluded.priority_label,
-             breakdown = excluded.breakdown,
-             rules_version = excluded.rules_version,
-             updated_at = excluded.updated_at",
-    )
-    .bind(domain)
-    .bind(score.provider.as_str())
-    .bind(i64::from(score.dns_score))
-    .bind(i64::from(score.readiness_score))
-    .bind(score.segment.as_str())
-    .bind(&score.segment_rule)
-    .bind(&score.reason)
-    .bind(score.technical_heat.as_str())
-    .bind(score.commercial_segment.as_str())
-    .bind(score.commercial_heat.as_str())
-    .bind(score.priority_category.as_str())
-    .bind(&score.priority_label)
-    .bind(to_json(&score.breakdown)?)
-    .bind(&score.rules_version)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    for chunk in scores.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO lead_scores (
+                 domain, provider, dns_score, readiness_score, segment, segment_rule, reason,
+                 technical_heat, commercial_segment, commercial_heat, priority_category,
+                 priority_label, breakdown, rules_version, created_at, updated_at)
+             VALUES ",
+        );
+        for n in 0..chunk.len() {
+            sql.push_str(&format!(
+                "{}({}, $1, $1)",
+                comma(n),
+                placeholders(n, SCORE_VALUES)
+            ));
+        }
+        sql.push_str(
+            " ON CONFLICT (domain) DO UPDATE SET
+                 provider = excluded.provider,
+                 dns_score = excluded.dns_score,
+                 readiness_score = excluded.readiness_score,
+                 segment = excluded.segment,
+                 segment_rule = excluded.segment_rule,
+                 reason = excluded.reason,
+                 technical_heat = excluded.technical_heat,
+                 commercial_segment = excluded.commercial_segment,
+                 commercial_heat = excluded.commercial_heat,
+                 priority_category = excluded.priority_category,
+                 priority_label = excluded.priority_label,
+                 breakdown = excluded.breakdown,
+                 rules_version = excluded.rules_version,
+                 updated_at = excluded.updated_at",
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for (domain, score) in chunk {
+            query = query
+                .bind(*domain)
+                .bind(score.provider.as_str())
+                .bind(i64::from(score.dns_score))
+                .bind(i64::from(score.readiness_score))
+                .bind(score.segment.as_str())
+                .bind(&score.segment_rule)
+                .bind(&score.reason)
+                .bind(score.technical_heat.as_str())
+                .bind(score.commercial_segment.as_str())
+                .bind(score.commercial_heat.as_str())
+                .bind(score.priority_category.as_str())
+                .bind(&score.priority_label)
+                .bind(to_json(&score.breakdown)?)
+                .bind(&score.rules_version);
+        }
+        query.execute(&mut **tx).await?;
+    }
     Ok(())
 }

@@ -19,11 +19,11 @@ use sqlx::{Any, Transaction};
 
 use crate::codec::{Cols, now, to_json};
 use crate::jobs::{
-    ItemDone, JobError, JobItem, JobKind, Progress, append_errors, lease_until, new_id, new_job,
-    to_db,
+    ItemDone, JobError, JobItem, JobKind, Progress, append_errors, lease_until, mark_items_done,
+    new_id, new_job, to_db,
 };
 use crate::scans::save_scans_in;
-use crate::{Backend, Job, ScanRecord, Store, StoreError, domain_order};
+use crate::{Backend, Job, ScanRecord, Store, StoreError};
 
 /// Candidate jobs looked at per claim, oldest first.
 const JOBS_PER_CLAIM: i64 = 16;
@@ -194,23 +194,7 @@ impl Store {
         items: &[ItemDone],
     ) -> Result<Recorded, StoreError> {
         let mut tx = self.begin_write().await?;
-        let mut counted = Vec::with_capacity(items.len());
-        for i in domain_order(items, ItemDone::domain) {
-            let item = &items[i];
-            let done = sqlx::query(
-                "UPDATE job_items SET outcome = $3, claim_token = NULL, claim_until = NULL
-                 WHERE job_id = $1 AND domain = $2 AND outcome IS NULL AND claim_token = $4",
-            )
-            .bind(&claim.job_id)
-            .bind(item.domain())
-            .bind(item.outcome())
-            .bind(&claim.token)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                counted.push(item);
-            }
-        }
+        let counted = mark_items_done(&mut tx, &claim.job_id, Some(&claim.token), items).await?;
         if counted.is_empty() {
             return match items.is_empty() {
                 true => Ok(Recorded {

@@ -934,3 +934,61 @@ async fn one_batch_with_repeats_and_known_companies_ingests_as_if_row_by_row() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_big_batch_of_scans_with_repeats_saves_as_if_record_by_record() {
+    common::on_each_backend(Schema::Migrated, |db| async move {
+        let s = &db.store;
+        // More records than one multi-row statement takes; each domain first on Google, every
+        // third one then moving to M365, every seventh then failing (which keeps its result).
+        let records = |prefix: &str| {
+            let name = |i: usize| format!("{prefix}{i:03}.com");
+            let mut all: Vec<ScanRecord> = (0..300)
+                .map(|i| ok_record(&name(i), Provider::Google, T1))
+                .collect();
+            all.extend(
+                (0..300)
+                    .step_by(3)
+                    .map(|i| ok_record(&name(i), Provider::M365, T2)),
+            );
+            all.extend(
+                (0..300)
+                    .step_by(7)
+                    .map(|i| failed_record(&name(i), ScanStatus::Timeout, T3)),
+            );
+            all
+        };
+        let batched = s.save_scans(&records("x")).await.unwrap();
+        let mut one_by_one = Vec::new();
+        for record in records("y") {
+            one_by_one.extend(s.save_scans(&[record]).await.unwrap());
+        }
+        assert_eq!(batched, one_by_one);
+        for i in [0, 1, 3, 7, 21, 299] {
+            let (x, y) = (format!("x{i:03}.com"), format!("y{i:03}.com"));
+            assert_eq!(
+                company_provider(&db, &x).await,
+                company_provider(&db, &y).await
+            );
+            let (lx, ly) = (
+                s.lead(&x).await.unwrap().unwrap(),
+                s.lead(&y).await.unwrap().unwrap(),
+            );
+            assert_eq!(
+                (lx.provider, lx.scanned_at, lx.scan_status),
+                (ly.provider, ly.scanned_at, ly.scan_status),
+                "{x}"
+            );
+            assert_eq!(
+                s.provider_history(&x).await.unwrap().len(),
+                s.provider_history(&y).await.unwrap().len()
+            );
+        }
+        assert_eq!(
+            company_provider(&db, "x003.com").await.as_deref(),
+            Some("M365")
+        );
+        assert_eq!(s.provider_history("x003.com").await.unwrap().len(), 1);
+    })
+    .await;
+}
