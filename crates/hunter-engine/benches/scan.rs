@@ -6,14 +6,16 @@
 //!
 //! Prints domains/s, p50/p99 time per domain, statuses, CPU seconds per 1,000 domains, peak
 //! RSS, and DNS queries per domain (counted by the server). Results go to a fresh SQLite file,
-//! or with `--postgres` to a fresh database on the server `HUNTER_TEST_PG_URL` names. The DNS server runs in the same
-//! process, so CPU and memory include it.
+//! or with `--postgres` to a fresh database on the server `HUNTER_TEST_PG_URL` names. The DNS
+//! server runs in a child process (this benchmark again, with `--serve-dns`), so the CPU time and
+//! peak RSS printed are Hunter's alone; the machine's cores are still shared with it.
 //!
 //! Before the scan, when Debian's `dnsperf` is installed, it replays the queries Hunter will
 //! send (every name and type of every domain) against the same server for S seconds (default
 //! 5, 0 skips) so the output states Hunter's query rate as a fraction of the server's capacity.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -24,7 +26,9 @@ use hunter_core::tables::DKIM_SELECTORS;
 use hunter_engine::config::Config;
 use hunter_engine::rules::load_rules;
 use hunter_engine::scan::{Scanner, scan_many};
-use hunter_fixtures::{Backend, DnsServer, Faults, TestDatabase, synthetic, zones};
+use hunter_fixtures::{
+    Backend, DnsServer, Faults, TestDatabase, synthetic, synthetic_domains, zones,
+};
 use hunter_store::Store;
 
 struct Args {
@@ -35,6 +39,8 @@ struct Args {
     store: bool,
     concurrency: Option<usize>,
     dnsperf_seconds: u64,
+    /// Be the DNS server child (see [`DnsChild`]).
+    serve_dns: bool,
 }
 
 fn parse_args() -> Args {
@@ -46,6 +52,7 @@ fn parse_args() -> Args {
         store: true,
         concurrency: None,
         dnsperf_seconds: 5,
+        serve_dns: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -57,6 +64,7 @@ fn parse_args() -> Args {
             "--no-store" => args.store = false,
             "--concurrency" => args.concurrency = Some(value().parse().expect("a number")),
             "--dnsperf-seconds" => args.dnsperf_seconds = value().parse().expect("seconds"),
+            "--serve-dns" => args.serve_dns = true,
             "--bench" => {}
             n => args.n = n.parse().expect("N, the number of domains"),
         }
@@ -89,21 +97,97 @@ fn usage() -> (f64, f64) {
 fn main() {
     let args = parse_args();
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    runtime.block_on(run(args));
+    match args.serve_dns {
+        true => runtime.block_on(serve_dns(args)),
+        false => runtime.block_on(run(args)),
+    }
 }
 
-async fn run(args: Args) {
-    let fixtures = synthetic(args.n);
+/// The child: serves the fixture zones, prints `ADDR <addr>`, then answers each `queries` line
+/// on stdin with the number of queries received so far; stops when stdin closes.
+async fn serve_dns(args: Args) {
     let faults = Faults {
         latency: args.latency,
         loss: args.loss,
         ..Faults::default()
     };
-    let dns = DnsServer::start_with_faults(&zones(&fixtures), faults).await;
+    let dns = DnsServer::start_with_faults(&zones(&synthetic(args.n)), faults).await;
+    println!("ADDR {}", dns.addr());
+    let dns = Arc::new(dns);
+    let counter = dns.clone();
+    tokio::task::spawn_blocking(move || {
+        for line in std::io::stdin().lock().lines() {
+            match line {
+                Ok(l) if l.trim() == "queries" => println!("{}", counter.queries()),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    })
+    .await
+    .expect("stdin reader");
+    drop(dns);
+}
+
+/// The DNS server child process and a line protocol to it.
+struct DnsChild {
+    child: std::process::Child,
+    addr: SocketAddr,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl DnsChild {
+    fn start(args: &Args) -> DnsChild {
+        let mut child = std::process::Command::new(std::env::current_exe().expect("own path"))
+            .args([
+                "--serve-dns",
+                &args.n.to_string(),
+                "--latency-ms",
+                &args.latency.as_millis().to_string(),
+                "--loss",
+                &args.loss.to_string(),
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the DNS server child");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("the child's address");
+        let addr = line
+            .trim()
+            .strip_prefix("ADDR ")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("the DNS child said {line:?}"));
+        DnsChild {
+            child,
+            addr,
+            stdout,
+        }
+    }
+
+    fn queries(&mut self) -> u64 {
+        let stdin = self.child.stdin.as_mut().expect("piped stdin");
+        writeln!(stdin, "queries").expect("ask the DNS child");
+        let mut line = String::new();
+        self.stdout
+            .read_line(&mut line)
+            .expect("the DNS child's count");
+        line.trim().parse().expect("a count")
+    }
+
+    fn stop(mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+async fn run(args: Args) {
+    let mut dns = DnsChild::start(&args);
     let database = TestDatabase::create(args.backend).await;
     let url = database.url().to_owned();
     let mut vars = vec![
-        ("HUNTER_DNS_SERVERS".to_owned(), dns.addr().to_string()),
+        ("HUNTER_DNS_SERVERS".to_owned(), dns.addr.to_string()),
         (
             "HUNTER_TENANT_DISCOVERY_ENABLED".to_owned(),
             "false".to_owned(),
@@ -124,14 +208,14 @@ async fn run(args: Args) {
         }
         false => None,
     };
-    let domains: Vec<Domain> = fixtures
+    let domains: Vec<Domain> = synthetic_domains(args.n)
         .iter()
-        .map(|f| Domain::parse(&f.domain).expect("fixture domains are valid"))
+        .map(|d| Domain::parse(d).expect("fixture domains are valid"))
         .collect();
 
     let capacity = match args.dnsperf_seconds {
         0 => None,
-        seconds => dnsperf(dns.addr(), &domains, seconds, database.dir()),
+        seconds => dnsperf(dns.addr, &domains, seconds, database.dir()),
     };
 
     let queries_before = dns.queries();
@@ -208,6 +292,7 @@ async fn run(args: Args) {
     }
     drop(store);
     database.remove().await;
+    dns.stop();
 }
 
 /// The server's capacity in queries/s for Hunter's own query mix, measured by `dnsperf` with

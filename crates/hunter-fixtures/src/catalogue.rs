@@ -143,6 +143,26 @@ pub fn catalogue() -> Vec<Fixture> {
 /// `n` domains with a realistic mix of the catalogue's shapes, named `s000042-<shape>.com`
 /// (`.com.tr` for Turkish hosts). Cheap: string formatting only.
 pub fn synthetic(n: usize) -> Vec<Fixture> {
+    let slots = mix_slots();
+    (0..n)
+        .map(|i| {
+            let (tag, shape) = slots[slot(i, slots.len())];
+            shape(&format!("s{i:06}-{tag}"))
+        })
+        .collect()
+}
+
+/// The domains of [`synthetic`]`(n)`, in the same order, without building their zones (a
+/// benchmark's client side needs only the names).
+pub fn synthetic_domains(n: usize) -> Vec<String> {
+    let slots = mix_slots();
+    (0..n)
+        .map(|i| format!("s{i:06}-{}", slots[slot(i, slots.len())].0))
+        .collect()
+}
+
+/// The synthetic mix, one entry per slot: a domain tag and its shape.
+fn mix_slots() -> Vec<(&'static str, Shape)> {
     // Weights per 100 domains; roughly a Turkish B2B list.
     const MIX: [(u32, &str, Shape); 20] = [
         (24, "m365.com", m365_standard),
@@ -166,17 +186,15 @@ pub fn synthetic(n: usize) -> Vec<Fixture> {
         (1, "nullmx.com", null_mx),
         (6, "nx.com", nxdomain),
     ];
-    let slots: Vec<(&str, Shape)> = MIX
-        .iter()
+    MIX.iter()
         .flat_map(|&(weight, tag, shape)| (0..weight).map(move |_| (tag, shape)))
-        .collect();
-    (0..n)
-        .map(|i| {
-            // A stride coprime to the slot count spreads the shapes evenly over any prefix.
-            let (tag, shape) = slots[(i * 37) % slots.len()];
-            shape(&format!("s{i:06}-{tag}"))
-        })
         .collect()
+}
+
+/// Which of the mix's slots the `i`th synthetic domain takes. A stride coprime to the slot
+/// count spreads the shapes evenly over any prefix.
+fn slot(i: usize, slots: usize) -> usize {
+    (i * 37) % slots
 }
 
 /// Builds a fixture of one shape for the given domain.
@@ -901,6 +919,12 @@ mod tests {
         assert_eq!(groups, [8, 4, 4, 4, 12], "{guid}");
         assert!(guid.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
         assert_ne!(guid, tenant_guid("contoso.net"));
+    }
+
+    #[test]
+    fn synthetic_domains_are_the_names_of_synthetic() {
+        let names: Vec<String> = synthetic(1234).into_iter().map(|f| f.domain).collect();
+        assert_eq!(synthetic_domains(1234), names);
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod entra;
 mod partner_center;
 mod tenant;
 
-pub use catalogue::{Expected, Fixture, catalogue, synthetic, tenants, zones};
+pub use catalogue::{Expected, Fixture, catalogue, synthetic, synthetic_domains, tenants, zones};
 pub use database::{Backend, PG_URL_VAR, TestDatabase, backends, on_each_backend, with_database};
 pub use dns::{DeadDns, DnsServer, Faults, Zone, dead_dns_addr};
 pub use entra::{EntraEndpoint, EntraRequest, FakeEntra, PollOutcome, TokenState};
