@@ -8,7 +8,9 @@ use sqlx::query::Query;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::codec::{now, to_json};
-use crate::{Ingested, NewInput, Source, Store, StoreError, domain_order, in_input_order};
+use crate::{
+    Ingested, NewInput, Source, Store, StoreError, domain_order, in_input_order, rows_per_statement,
+};
 
 /// A company name that may replace the stored one: trimmed, and only when something is left.
 pub(crate) fn usable_name(name: Option<&str>) -> Option<&str> {
@@ -44,10 +46,6 @@ impl Store {
     }
 }
 
-/// Rows per multi-row statement: 8 parameters per `raw_leads` row stays far below both
-/// backends' limits, and a thousand-row batch takes a handful of round trips instead of 2,000.
-pub(crate) const ROWS_PER_STATEMENT: usize = 250;
-
 /// [`Store::ingest`] inside the caller's transaction, so a job can commit its progress with it.
 pub(crate) async fn ingest_in(
     tx: &mut Transaction<'static, Any>,
@@ -57,7 +55,9 @@ pub(crate) async fn ingest_in(
     let now = now();
     let order = domain_order(inputs, |input| &input.domain);
     let mut out = Vec::with_capacity(inputs.len());
-    for chunk in order.chunks(ROWS_PER_STATEMENT) {
+    // Sized for `raw_leads`, the widest row written per input: a thousand-row batch takes a
+    // handful of round trips instead of 2,000.
+    for chunk in order.chunks(rows_per_statement(tx, RAW_LEAD_VALUES)) {
         let companies = ensure_companies(tx, inputs, chunk, &now).await?;
         let mut seen = HashSet::new();
         for &i in chunk {

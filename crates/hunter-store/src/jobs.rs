@@ -26,13 +26,12 @@ use crate::codec::{Cols, format_time, now, to_json};
 use crate::ingest::{comma, ingest_in, insert_raw_lead};
 use crate::scans::save_scans_in;
 use crate::shared_jobs::complete;
-use crate::{Backend, NewInput, ScanRecord, Source, Store, StoreError, domain_order};
+use crate::{
+    Backend, NewInput, ScanRecord, Source, Store, StoreError, domain_order, rows_per_statement,
+};
 
 /// A job keeps at most this many error entries (the first ones).
 pub const MAX_JOB_ERRORS: usize = 100;
-
-/// Job items inserted per statement (3 parameters each, well under both backends' limits).
-const ITEMS_PER_INSERT: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -853,7 +852,7 @@ pub(crate) async fn mark_items_done<'a>(
 ) -> Result<Vec<&'a ItemDone>, StoreError> {
     let order = domain_order(items, ItemDone::domain);
     let mut marked = HashSet::with_capacity(items.len());
-    for chunk in order.chunks(ITEMS_PER_INSERT) {
+    for chunk in order.chunks(rows_per_statement(tx, 2)) {
         let mut sql = String::from("WITH v(domain, outcome) AS (VALUES ");
         for n in 0..chunk.len() {
             sql.push_str(&format!("{}(${}, ${})", comma(n), 3 + 2 * n, 4 + 2 * n));
@@ -888,7 +887,7 @@ async fn insert_items(
     job_id: &str,
     items: &[(u64, &str)],
 ) -> Result<(), StoreError> {
-    for chunk in items.chunks(ITEMS_PER_INSERT) {
+    for chunk in items.chunks(rows_per_statement(tx, 3)) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
             .collect();

@@ -6,8 +6,10 @@ use hunter_core::model::{Provider, ScanStatus, Score};
 use sqlx::{Any, Transaction};
 
 use crate::codec::{Cols, bool_to_db, normalize_time, now, to_json};
-use crate::ingest::{ROWS_PER_STATEMENT, comma, placeholders, usable_name};
-use crate::{SaveOutcome, ScanRecord, Store, StoreError, domain_order, in_input_order};
+use crate::ingest::{comma, placeholders, usable_name};
+use crate::{
+    SaveOutcome, ScanRecord, Store, StoreError, domain_order, in_input_order, rows_per_statement,
+};
 
 impl Store {
     /// Stores a batch of scan results in one transaction; outcomes follow the input order.
@@ -107,7 +109,8 @@ pub(crate) async fn save_scans_in(
     let now = now();
     let mut out = Vec::with_capacity(records.len());
     for round in rounds(records) {
-        for chunk in round.chunks(ROWS_PER_STATEMENT) {
+        // Sized for `domain_signals`, the widest row a record writes.
+        for chunk in round.chunks(rows_per_statement(tx, SIGNALS_VALUES)) {
             let batch = Batch {
                 records,
                 scanned_at: &scanned_at,
@@ -324,7 +327,7 @@ async fn set_providers(
     tx: &mut Transaction<'static, Any>,
     moved: &[(&str, Provider)],
 ) -> Result<(), StoreError> {
-    for chunk in moved.chunks(ROWS_PER_STATEMENT) {
+    for chunk in moved.chunks(rows_per_statement(tx, 2)) {
         let mut sql = String::from("WITH v(domain, provider) AS (VALUES ");
         for n in 0..chunk.len() {
             sql.push_str(&format!("{}(${}, ${})", comma(n), 2 * n + 1, 2 * n + 2));
@@ -464,7 +467,7 @@ async fn upsert_scores(
     scores: &[(&str, &Score)],
     now: &str,
 ) -> Result<(), StoreError> {
-    for chunk in scores.chunks(ROWS_PER_STATEMENT) {
+    for chunk in scores.chunks(rows_per_statement(tx, SCORE_VALUES)) {
         let mut sql = String::from(
             "INSERT INTO lead_scores (
                  domain, provider, dns_score, readiness_score, segment, segment_rule, reason,
