@@ -95,8 +95,12 @@ async fn setup() -> Option<(TestDb, DnsServer, Vec<Fixture>, Hunter)> {
         ..Faults::default()
     };
     let dns = DnsServer::start_with_faults(&zones(&fixtures), faults).await;
+    // Generous DNS timeouts: a query retried because a loaded CI machine answered late would
+    // count as a second scan of its domain.
     let hunter = Hunter::new(&db.url, db.dir())
         .env("HUNTER_DNS_SERVERS", dns.addr().to_string())
+        .env("HUNTER_DNS_TIMEOUT_MS", "15000")
+        .env("HUNTER_SCAN_DEADLINE_MS", "40000")
         .env("HUNTER_LOG", LOG);
     ok(&hunter.run(&["migrate", "up"]).await);
     Some((db, dns, fixtures, hunter))
