@@ -569,20 +569,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let counted = mark_items_done(&mut tx, &lease.job_id, None, items).await?;
-        let records: Vec<ScanRecord> = counted
-            .iter()
-            .filter_map(|item| match item {
-                ItemDone::Scanned { record, .. } => Some(ScanRecord::clone(record)),
-                ItemDone::Failed { .. } => None,
-            })
-            .collect();
-        save_scans_in(&mut tx, &records).await?;
-        let errors: Vec<JobError> = counted.iter().filter_map(|item| item.error()).collect();
-        let progress = Progress {
-            rows: 0,
-            succeeded: (counted.len() - errors.len()) as u64,
-            failed: errors.len() as u64,
-        };
+        let (progress, errors) = save_counted(&mut tx, &counted).await?;
         progress.record(&mut tx, lease, errors).await?;
         tx.commit().await?;
         Ok(())
@@ -839,6 +826,29 @@ async fn ingest_if_unknown(
         insert_raw_lead(tx, &input, now).await?;
     }
     Ok(())
+}
+
+/// Stores the scans of items just marked done ([`mark_items_done`]) and returns what they add to
+/// the job's counters, with the errors of the failed ones.
+pub(crate) async fn save_counted(
+    tx: &mut Transaction<'static, Any>,
+    counted: &[&ItemDone],
+) -> Result<(Progress, Vec<JobError>), StoreError> {
+    let records: Vec<ScanRecord> = counted
+        .iter()
+        .filter_map(|item| match item {
+            ItemDone::Scanned { record, .. } => Some(ScanRecord::clone(record)),
+            ItemDone::Failed { .. } => None,
+        })
+        .collect();
+    save_scans_in(tx, &records).await?;
+    let errors: Vec<JobError> = counted.iter().filter_map(|item| item.error()).collect();
+    let progress = Progress {
+        rows: 0,
+        succeeded: (counted.len() - errors.len()) as u64,
+        failed: errors.len() as u64,
+    };
+    Ok((progress, errors))
 }
 
 /// Marks the pending items among `items` done (with a claim `token`: only those still claimed

@@ -20,10 +20,9 @@ use sqlx::{Any, Transaction};
 use crate::codec::{Cols, now, to_json};
 use crate::jobs::{
     ItemDone, JobError, JobItem, JobKind, Progress, append_errors, lease_until, mark_items_done,
-    new_id, new_job, to_db,
+    new_id, new_job, save_counted, to_db,
 };
-use crate::scans::save_scans_in;
-use crate::{Backend, Job, ScanRecord, Store, StoreError};
+use crate::{Backend, Job, Store, StoreError};
 
 /// Candidate jobs looked at per claim, oldest first.
 const JOBS_PER_CLAIM: i64 = 16;
@@ -204,20 +203,7 @@ impl Store {
                 false => Err(claim_lost(claim)),
             };
         }
-        let records: Vec<ScanRecord> = counted
-            .iter()
-            .filter_map(|item| match item {
-                ItemDone::Scanned { record, .. } => Some(ScanRecord::clone(record)),
-                ItemDone::Failed { .. } => None,
-            })
-            .collect();
-        save_scans_in(&mut tx, &records).await?;
-        let errors: Vec<JobError> = counted.iter().filter_map(|item| item.error()).collect();
-        let progress = Progress {
-            rows: 0,
-            succeeded: (counted.len() - errors.len()) as u64,
-            failed: errors.len() as u64,
-        };
+        let (progress, errors) = save_counted(&mut tx, &counted).await?;
         let (processed, total, kind) = progress
             .record_shared(&mut tx, &claim.job_id, errors)
             .await?;
