@@ -20,7 +20,7 @@ use hunter_core::model::UnknownName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 
 use crate::codec::{Cols, format_time, now, to_json};
 use crate::ingest::{comma, ingest_in, insert_raw_lead};
@@ -632,20 +632,8 @@ impl Store {
         &self,
         job_id: &str,
     ) -> Result<BTreeMap<String, u64>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT outcome, COUNT(*) AS n FROM job_items
-             WHERE job_id = $1 AND outcome IS NOT NULL
-             GROUP BY outcome",
-        )
-        .bind(job_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let c = Cols(row);
-                Ok((c.text("outcome")?, c.int("n")?))
-            })
-            .collect()
+        let mut conn = self.pool.acquire().await?;
+        outcome_counts(&mut conn, job_id).await
     }
 
     /// Finishes the job and drops its work state (items, file). Completing requires
@@ -826,6 +814,27 @@ async fn ingest_if_unknown(
         insert_raw_lead(tx, &input, now).await?;
     }
     Ok(())
+}
+
+/// [`Store::job_item_outcomes`] on a given connection (a job completing in a transaction).
+pub(crate) async fn outcome_counts(
+    conn: &mut AnyConnection,
+    job_id: &str,
+) -> Result<BTreeMap<String, u64>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT outcome, COUNT(*) AS n FROM job_items
+         WHERE job_id = $1 AND outcome IS NOT NULL
+         GROUP BY outcome",
+    )
+    .bind(job_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let c = Cols(row);
+            Ok((c.text("outcome")?, c.int("n")?))
+        })
+        .collect()
 }
 
 /// Stores the scans of items just marked done ([`mark_items_done`]) and returns what they add to

@@ -20,7 +20,7 @@ use sqlx::{Any, Transaction};
 use crate::codec::{Cols, now, to_json};
 use crate::jobs::{
     ItemDone, JobError, JobItem, JobKind, Progress, append_errors, lease_until, mark_items_done,
-    new_id, new_job, save_counted, to_db,
+    new_id, new_job, outcome_counts, save_counted, to_db,
 };
 use crate::{Backend, Job, Store, StoreError};
 
@@ -322,19 +322,7 @@ pub(crate) async fn complete(
     job_id: &str,
     kind: JobKind,
 ) -> Result<(), StoreError> {
-    let rows = sqlx::query(
-        "SELECT outcome, COUNT(*) AS n FROM job_items
-         WHERE job_id = $1 AND outcome IS NOT NULL
-         GROUP BY outcome",
-    )
-    .bind(job_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut statuses = serde_json::Map::new();
-    for row in &rows {
-        let c = Cols(row);
-        statuses.insert(c.text("outcome")?, Value::from(c.int::<u64>("n")?));
-    }
+    let statuses = outcome_counts(tx, job_id).await?;
     let mut result = serde_json::json!({ "statuses": statuses });
     if kind == JobKind::Rescan {
         let changes: i64 =
