@@ -91,9 +91,7 @@ async fn ensure_companies(
     let mut sql = String::from(
         "INSERT INTO companies (domain, canonical_name, created_at, updated_at) VALUES ",
     );
-    for n in 0..chunk.len() {
-        sql.push_str(&format!("{}({}, $1, $1)", comma(n), placeholders(n, 2)));
-    }
+    sql.push_str(&timed_rows(chunk.len(), 2));
     // DO NOTHING + RETURNING tells new rows from existing ones on both backends.
     sql.push_str(" ON CONFLICT (domain) DO NOTHING RETURNING id, domain");
     let mut insert = sqlx::query_as::<_, (i64, String)>(AssertSqlSafe(sql)).bind(now);
@@ -163,6 +161,15 @@ pub(crate) fn placeholders(n: usize, width: usize) -> String {
         .join(", ")
 }
 
+/// `(…, $1, $1), …` for `rows` rows of `width` values each, every row ending in the shared
+/// write time `$1` twice (its created and updated columns).
+pub(crate) fn timed_rows(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|n| format!("({}, $1, $1)", placeholders(n, width)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn comma(n: usize) -> &'static str {
     match n {
         0 => "",
@@ -193,13 +200,7 @@ async fn insert_raw_leads(
              (source, source_ref, company_name, email, website, domain, payload, ingested_at, updated_at)
          VALUES ",
     );
-    for n in 0..appended.len() {
-        sql.push_str(&format!(
-            "{}({}, $1, $1)",
-            comma(n),
-            placeholders(n, RAW_LEAD_VALUES)
-        ));
-    }
+    sql.push_str(&timed_rows(appended.len(), RAW_LEAD_VALUES));
     let mut insert = sqlx::query(AssertSqlSafe(sql)).bind(now);
     for i in appended {
         insert = bind_raw_lead(insert, &inputs[i])?;

@@ -6,7 +6,7 @@ use hunter_core::model::{Provider, ScanStatus, Score};
 use sqlx::{Any, Transaction};
 
 use crate::codec::{Cols, bool_to_db, normalize_time, now, to_json};
-use crate::ingest::{comma, placeholders, usable_name};
+use crate::ingest::{comma, timed_rows, usable_name};
 use crate::{
     SaveOutcome, ScanRecord, Store, StoreError, domain_order, in_input_order, rows_per_statement,
 };
@@ -249,9 +249,7 @@ impl Batch<'_> {
         let mut sql = String::from(
             "INSERT INTO companies (domain, canonical_name, created_at, updated_at) VALUES ",
         );
-        for n in 0..self.chunk.len() {
-            sql.push_str(&format!("{}({}, $1, $1)", comma(n), placeholders(n, 2)));
-        }
+        sql.push_str(&timed_rows(self.chunk.len(), 2));
         sql.push_str(
             " ON CONFLICT (domain) DO UPDATE SET
                  canonical_name = CASE WHEN excluded.canonical_name = excluded.domain
@@ -475,13 +473,7 @@ async fn upsert_scores(
                  priority_label, breakdown, rules_version, created_at, updated_at)
              VALUES ",
         );
-        for n in 0..chunk.len() {
-            sql.push_str(&format!(
-                "{}({}, $1, $1)",
-                comma(n),
-                placeholders(n, SCORE_VALUES)
-            ));
-        }
+        sql.push_str(&timed_rows(chunk.len(), SCORE_VALUES));
         sql.push_str(
             " ON CONFLICT (domain) DO UPDATE SET
                  provider = excluded.provider,
