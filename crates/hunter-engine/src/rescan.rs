@@ -44,7 +44,7 @@ pub async fn run_rescan_scheduler(
         if handled != Some(slot) {
             match queue.enqueue_rescan(config.max_age, &slot_name(slot)).await {
                 Ok(Some(job)) => {
-                    tracing::info!(job_id = %job.id, total = job.total, slot = %slot, "nightly rescan queued");
+                    tracing::info!(job_id = %job.id, total = job.total, status = %job.status, slot = %slot, "nightly rescan queued");
                     handled = Some(slot);
                 }
                 Ok(None) => {

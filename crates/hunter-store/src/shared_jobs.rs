@@ -281,7 +281,6 @@ impl Store {
             complete(&mut tx, &job.id, JobKind::Rescan).await?;
         }
         tx.commit().await?;
-        tracing::info!(job_id = %job.id, total = job.total, slot, "rescan queued");
         self.job(&job.id).await
     }
 }
