@@ -87,6 +87,39 @@ pub enum DomainError {
     },
 }
 
+impl DomainError {
+    /// The same phrase as `Display`, in Turkish.
+    pub fn turkish(&self) -> String {
+        match self {
+            DomainError::Empty => "boş değer".to_owned(),
+            DomainError::Placeholder(v) => format!("yer tutucu değer `{v}`"),
+            DomainError::NoName => "değerde alan adı yok".to_owned(),
+            DomainError::SingleLabel(v) => format!("`{v}` tam bir alan adı değil (tek etiket)"),
+            DomainError::IpAddress(v) => format!("`{v}` bir alan adı değil (IP adresi)"),
+            DomainError::InvalidLabel(v) => format!("`{v}` içinde geçersiz etiket"),
+            DomainError::InvalidTopLevel(v) => format!("`{v}` içinde geçersiz üst düzey etiket"),
+            DomainError::TooLong(n) => format!("alan adı çok uzun ({n} karakter, en çok 253)"),
+            DomainError::PublicSuffix(v) => format!("`{v}` bir genel sonek (public suffix)"),
+            DomainError::Idna(v) => format!("geçerli bir uluslararası ad değil: `{v}`"),
+            DomainError::MissingAt => "`@` yok (e-posta adresi değil)".to_owned(),
+            DomainError::NoInput => "alan adı, web sitesi veya e-posta verilmedi".to_owned(),
+            DomainError::InField { field, error } => {
+                format!("{}: {}", field.turkish(), error.turkish())
+            }
+        }
+    }
+}
+
+impl InputField {
+    fn turkish(self) -> &'static str {
+        match self {
+            InputField::Website => "web sitesi",
+            InputField::Email => "e-posta",
+            InputField::Domain => "alan adı",
+        }
+    }
+}
+
 impl Domain {
     /// Normalizes one field (domain, website or email text) per `hunter.md` §2 steps 1–10.
     pub fn parse(input: &str) -> Result<Domain, DomainError> {
@@ -345,6 +378,26 @@ mod tests {
 
     fn label(s: &str) -> Result<String, DomainError> {
         Err(DomainError::InvalidLabel(s.to_owned()))
+    }
+
+    #[test]
+    fn errors_read_in_turkish_too() {
+        let e = Domain::parse("localhost").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`localhost` is not a full domain name (single label)"
+        );
+        assert_eq!(
+            e.turkish(),
+            "`localhost` tam bir alan adı değil (tek etiket)"
+        );
+        let e = InputFields {
+            domain: Some("n/a"),
+            ..InputFields::default()
+        }
+        .resolve()
+        .unwrap_err();
+        assert!(e.turkish().starts_with("alan adı: "), "{}", e.turkish());
     }
 
     #[test]

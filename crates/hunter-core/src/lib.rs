@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod dns;
 pub mod domain;
+pub mod lang;
 pub mod mask;
 pub mod model;
 pub mod referral;
@@ -13,4 +14,5 @@ pub mod score;
 pub mod tables;
 
 pub use domain::{Domain, DomainError, InputFields};
+pub use lang::Lang;
 pub use model::{Provider, ScanStatus, Score, Signals};

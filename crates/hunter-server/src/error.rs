@@ -10,11 +10,14 @@ use hunter_store::{ConstraintKind, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::i18n;
+
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
-    message: String,
+    en: String,
+    tr: String,
 }
 
 /// The error envelope.
@@ -27,30 +30,41 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable, machine-readable: `invalid_domain`, `not_found`, `invalid_query`, …
     code: &'static str,
-    /// One sentence for people.
+    /// One sentence for people, in the language `Accept-Language` asks for (`tr` or English).
     message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    /// An error with its message in English and in Turkish (`team.md` §7).
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        en: impl Into<String>,
+        tr: impl Into<String>,
+    ) -> ApiError {
         ApiError {
             status,
             code,
-            message: message.into(),
+            en: en.into(),
+            tr: tr.into(),
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, message)
+    pub fn bad_request(
+        code: &'static str,
+        en: impl Into<String>,
+        tr: impl Into<String>,
+    ) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, code, en, tr)
     }
 
-    pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    pub fn not_found(en: impl Into<String>, tr: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", en, tr)
     }
 
     /// An input that is not a usable domain (`hunter.md` §2, field rules).
-    pub fn invalid_domain(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_domain", message)
+    pub fn invalid_domain(en: impl Into<String>, tr: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_domain", en, tr)
     }
 
     /// Something broke on our side. The cause goes to the log, never to the client.
@@ -60,6 +74,7 @@ impl ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "the server could not complete the request",
+            "sunucu isteği tamamlayamadı",
         )
     }
 }
@@ -70,6 +85,7 @@ pub async fn method_not_allowed() -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "this path does not take that method",
+        "bu yol bu yöntemi kabul etmiyor",
     )
 }
 
@@ -78,7 +94,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code,
-                message: self.message,
+                message: i18n::current().pick(self.en, self.tr),
             },
         };
         (self.status, axum::Json(body)).into_response()
@@ -93,6 +109,7 @@ impl From<StoreError> for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "database_unavailable",
                 "the database is unavailable; try again shortly",
+                "veritabanına şu an ulaşılamıyor; biraz sonra yeniden deneyin",
             );
         }
         match e {
@@ -103,15 +120,20 @@ impl From<StoreError> for ApiError {
                 StatusCode::CONFLICT,
                 "conflict",
                 "the request conflicts with stored data (a duplicate)",
+                "istek kayıtlı verilerle çakışıyor (yinelenen kayıt)",
             ),
             StoreError::Constraint { kind, .. } => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "constraint_violation",
                 format!("the request breaks a {kind} rule of the stored data"),
+                format!("istek kayıtlı verilerin bir kuralını ({kind}) ihlal ediyor"),
             ),
-            StoreError::InvalidInput(message) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
-            }
+            StoreError::InvalidInput(message) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                message.clone(),
+                format!("girdi kaydedilemiyor: {message}"),
+            ),
             other => ApiError::internal(&other),
         }
     }
@@ -119,46 +141,90 @@ impl From<StoreError> for ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> ApiError {
-        ApiError::invalid_domain(format!("not a usable domain: {e}"))
+        ApiError::invalid_domain(
+            format!("not a usable domain: {e}"),
+            format!("kullanılabilir bir alan adı değil: {}", e.turkish()),
+        )
     }
 }
 
 /// An extractor's rejection: 413 stays 413 (body limits), 415 stays 415, everything else is
-/// the client's malformed input, 400.
-fn rejection(status: StatusCode, code: &'static str, text: String) -> ApiError {
+/// the client's malformed input, 400. axum's own explanation is English; the Turkish message
+/// says what was wrong and quotes it.
+fn rejection(status: StatusCode, code: &'static str, what: Part, text: String) -> ApiError {
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "payload_too_large", text),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(status, "unsupported_media_type", text),
-        _ => ApiError::bad_request(code, text),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            status,
+            "payload_too_large",
+            format!("the request body is too large: {text}"),
+            format!("istek gövdesi çok büyük: {text}"),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            status,
+            "unsupported_media_type",
+            text.clone(),
+            format!("desteklenmeyen içerik türü: {text}"),
+        ),
+        _ => ApiError::bad_request(code, text.clone(), format!("{}: {text}", what.turkish())),
+    }
+}
+
+/// Which part of a request an extractor could not read.
+#[derive(Clone, Copy)]
+enum Part {
+    Json,
+    Query,
+    Path,
+    Multipart,
+}
+
+impl Part {
+    fn turkish(self) -> &'static str {
+        match self {
+            Part::Json => "JSON gövdesi okunamadı",
+            Part::Query => "sorgu parametreleri okunamadı",
+            Part::Path => "yol parametresi okunamadı",
+            Part::Multipart => "çok parçalı form okunamadı",
+        }
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> ApiError {
-        rejection(r.status(), "invalid_json", r.body_text())
+        rejection(r.status(), "invalid_json", Part::Json, r.body_text())
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> ApiError {
-        rejection(r.status(), "invalid_query", r.body_text())
+        rejection(r.status(), "invalid_query", Part::Query, r.body_text())
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> ApiError {
-        rejection(r.status(), "invalid_path", r.body_text())
+        rejection(r.status(), "invalid_path", Part::Path, r.body_text())
     }
 }
 
 impl From<MultipartRejection> for ApiError {
     fn from(r: MultipartRejection) -> ApiError {
-        rejection(r.status(), "invalid_multipart", r.body_text())
+        rejection(
+            r.status(),
+            "invalid_multipart",
+            Part::Multipart,
+            r.body_text(),
+        )
     }
 }
 
 impl From<MultipartError> for ApiError {
     fn from(e: MultipartError) -> ApiError {
-        rejection(e.status(), "invalid_multipart", e.body_text())
+        rejection(
+            e.status(),
+            "invalid_multipart",
+            Part::Multipart,
+            e.body_text(),
+        )
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod error;
 mod export;
 mod extract;
+mod i18n;
 mod params;
 mod ui;
 mod views;
@@ -241,6 +242,8 @@ pub fn router(state: AppState) -> Router {
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),
                 )
                 .propagate_x_request_id()
+                // Outside the panic guard and the CSRF check, so their answers are localized too.
+                .layer(axum::middleware::from_fn(i18n::negotiate))
                 .layer(CatchPanicLayer::custom(|_| {
                     ApiError::internal(&"a request handler panicked").into_response()
                 }))
@@ -251,6 +254,7 @@ pub fn router(state: AppState) -> Router {
                         StatusCode::FORBIDDEN,
                         "cross_origin_request",
                         "requests that change data must come from Hunter's own pages",
+                        "veriyi değiştiren istekler yalnızca Hunter'ın kendi sayfalarından gelebilir",
                     )
                     .into_response()
                 })),

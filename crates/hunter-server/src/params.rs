@@ -181,6 +181,7 @@ impl SortParams {
             (None, Some(_)) => Err(ApiError::bad_request(
                 "invalid_query",
                 "sort_order needs sort_by",
+                "sort_order için sort_by da gerekir",
             )),
         }
     }

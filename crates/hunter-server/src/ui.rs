@@ -13,7 +13,11 @@ struct Assets;
 pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     if path.starts_with("/api/") {
-        return ApiError::not_found(format!("no API route {path}")).into_response();
+        return ApiError::not_found(
+            format!("no API route {path}"),
+            format!("{path} diye bir API yolu yok"),
+        )
+        .into_response();
     }
     if method != Method::GET && method != Method::HEAD {
         return error::method_not_allowed().await.into_response();
@@ -23,7 +27,11 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
         name => name,
     };
     let Some(file) = Assets::get(name) else {
-        return ApiError::not_found(format!("no page {path}")).into_response();
+        return ApiError::not_found(
+            format!("no page {path}"),
+            format!("{path} diye bir sayfa yok"),
+        )
+        .into_response();
     };
     // The content hash is a strong ETag: the browser revalidates and gets a 304 when unchanged.
     let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()));

@@ -40,6 +40,7 @@ impl UploadForm {
                     return Err(ApiError::bad_request(
                         "empty_file",
                         "the uploaded file is empty",
+                        "yüklenen dosya boş",
                     ));
                 }
                 return Ok(UploadForm { file, file_name });
@@ -48,6 +49,7 @@ impl UploadForm {
         Err(ApiError::bad_request(
             "missing_file",
             "the form has no `file` field",
+            "formda `file` alanı yok",
         ))
     }
 }
@@ -160,6 +162,7 @@ pub async fn reject_oversized(request: Request, next: Next) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
         format!("the upload is larger than {} MB", UPLOAD_LIMIT >> 20),
+        format!("yüklenen dosya {} MB sınırını aşıyor", UPLOAD_LIMIT >> 20),
     )
     .into_response()
 }

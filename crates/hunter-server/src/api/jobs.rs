@@ -21,10 +21,11 @@ pub async fn job(
     State(state): State<AppState>,
     ApiPath(job_id): ApiPath<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    let job = state
-        .store
-        .job(&job_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no job {job_id}")))?;
+    let job = state.store.job(&job_id).await?.ok_or_else(|| {
+        ApiError::not_found(
+            format!("no job {job_id}"),
+            format!("{job_id} diye bir iş yok"),
+        )
+    })?;
     Ok(Json(job.into()))
 }

@@ -164,5 +164,8 @@ pub async fn export_leads(
 }
 
 fn no_lead(domain: &Domain) -> ApiError {
-    ApiError::not_found(format!("no scanned lead for {domain}"))
+    ApiError::not_found(
+        format!("no scanned lead for {domain}"),
+        format!("{domain} için taranmış bir kayıt yok"),
+    )
 }

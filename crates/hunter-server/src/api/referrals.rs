@@ -88,6 +88,7 @@ pub async fn sync(
         return Err(ApiError::bad_request(
             "partner_center_disabled",
             "Partner Center is switched off: set HUNTER_PARTNER_CENTER_ENABLED=true to sync referrals",
+            "Partner Center kapalı: yönlendirmeleri eşitlemek için HUNTER_PARTNER_CENTER_ENABLED=true ayarlayın",
         ));
     };
     let mode = match request.force {
@@ -118,6 +119,7 @@ pub async fn sync(
             StatusCode::INTERNAL_SERVER_ERROR,
             "sync_failed",
             format!("the Partner Center sync failed: {e}"),
+            format!("Partner Center eşitlemesi başarısız oldu: {e}"),
         )),
     }
 }
@@ -134,5 +136,6 @@ fn already_running() -> ApiError {
         StatusCode::CONFLICT,
         "sync_running",
         "a Partner Center sync is already running; try again when it has finished",
+        "bir Partner Center eşitlemesi zaten sürüyor; bittiğinde yeniden deneyin",
     )
 }

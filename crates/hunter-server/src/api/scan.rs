@@ -85,13 +85,20 @@ pub async fn scan_bulk(
 ) -> Result<(StatusCode, Json<BulkScanAccepted>), ApiError> {
     let count = request.domains.len();
     if count == 0 {
-        return Err(ApiError::bad_request("no_domains", "`domains` is empty"));
+        return Err(ApiError::bad_request(
+            "no_domains",
+            "`domains` is empty",
+            "`domains` listesi boş",
+        ));
     }
     if count > BULK_MAX {
         return Err(ApiError::bad_request(
             "too_many_domains",
             format!(
                 "{count} domains given; at most {BULK_MAX} per request (import a file for more)"
+            ),
+            format!(
+                "{count} alan adı verildi; bir istekte en çok {BULK_MAX} olabilir (daha fazlası için dosya içe aktarın)"
             ),
         ));
     }
@@ -100,19 +107,34 @@ pub async fn scan_bulk(
     for (i, text) in request.domains.iter().enumerate() {
         match Domain::parse(text) {
             Ok(domain) => domains.push(domain),
-            Err(e) => invalid.push(format!("#{} {e}", i + 1)),
+            Err(e) => invalid.push((i + 1, e)),
         }
     }
     if !invalid.is_empty() {
-        let more = match invalid.len().saturating_sub(SHOWN_INVALID) {
-            0 => String::new(),
-            n => format!("; and {n} more"),
+        let shown = &invalid[..invalid.len().min(SHOWN_INVALID)];
+        let list = |text: fn(&hunter_core::DomainError) -> String| {
+            shown
+                .iter()
+                .map(|(n, e)| format!("#{n} {}", text(e)))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
-        return Err(ApiError::invalid_domain(format!(
-            "{} of {count} entries are not usable domains (1-based positions): {}{more}",
-            invalid.len(),
-            invalid[..invalid.len().min(SHOWN_INVALID)].join("; ")
-        )));
+        let (more_en, more_tr) = match invalid.len().saturating_sub(SHOWN_INVALID) {
+            0 => (String::new(), String::new()),
+            n => (format!("; and {n} more"), format!("; ve {n} tane daha")),
+        };
+        return Err(ApiError::invalid_domain(
+            format!(
+                "{} of {count} entries are not usable domains (1-based positions): {}{more_en}",
+                invalid.len(),
+                list(|e| e.to_string()),
+            ),
+            format!(
+                "{count} girdiden {} tanesi kullanılabilir alan adı değil (sıra numaraları 1'den başlar): {}{more_tr}",
+                invalid.len(),
+                list(|e| e.turkish()),
+            ),
+        ));
     }
     let job = state.jobs.enqueue_bulk_scan(domains).await?;
     tracing::info!(job_id = %job.id, total = job.total, "bulk scan queued");

@@ -84,6 +84,36 @@ async fn health_settings_openapi_docs_and_ui_are_served() {
         assert_eq!(again.status(), 304, "an unchanged page is not sent again");
 
         assert_error(server.get("/api/nothing-here").await, 404, "not_found").await;
+        // Messages for people follow Accept-Language; codes do not.
+        for (accept, message) in [
+            (
+                "tr-TR,tr;q=0.9,en;q=0.8",
+                "/api/nothing-here diye bir API yolu yok",
+            ),
+            ("en-US,en;q=0.9,tr;q=0.5", "no API route /api/nothing-here"),
+            ("de-DE", "no API route /api/nothing-here"),
+        ] {
+            let answer = server
+                .client
+                .get(server.url("/api/nothing-here"))
+                .header("accept-language", accept)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(assert_error(answer, 404, "not_found").await, message);
+        }
+        let turkish = server
+            .client
+            .post(server.url("/api/scan/domain"))
+            .header("accept-language", "tr")
+            .json(&json!({"domain": "localhost"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            assert_error(turkish, 422, "invalid_domain").await,
+            "kullanılabilir bir alan adı değil: `localhost` tam bir alan adı değil (tek etiket)"
+        );
         assert_error(server.get("/nothing-here.html").await, 404, "not_found").await;
         let delete = server
             .client
