@@ -11,6 +11,7 @@ pub mod model;
 pub mod referral;
 pub mod rules;
 pub mod score;
+pub mod search;
 pub mod tables;
 
 pub use domain::{Domain, DomainError, InputFields};

@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use hunter_core::model::{Lead, PriorityCategory, Provider, Segment};
+use hunter_core::search::{LETTER_FOLDS, MARK_FOLDS, fold};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Arguments, AssertSqlSafe, Row};
 
@@ -71,8 +72,9 @@ pub struct LeadFilter {
     pub priority_category: Option<PriorityCategory>,
     /// Leads with `readiness_score >= min_score`.
     pub min_score: Option<i32>,
-    /// Case-insensitive substring of the domain, company name or provider; `%` and `_` are
-    /// literal. Blank means no search.
+    /// Substring of the domain, company name or provider, both sides folded by
+    /// [`hunter_core::search::fold`] (case and Turkish letters); `%` and `_` are literal. Blank
+    /// means no search.
     pub search: Option<String>,
 }
 
@@ -540,9 +542,10 @@ impl Sql {
         }
     }
 
-    /// The filter's conditions joined by AND; `1 = 1` without any. The search is a
-    /// case-insensitive substring of domain, company name or provider (`%` and `_` literal),
-    /// through the trigram index where the backend and its length allow.
+    /// The filter's conditions joined by AND; `1 = 1` without any. The search is a folded
+    /// substring of domain, company name or provider (`%` and `_` literal), through the trigram
+    /// index where the backend and its length allow; the index holds folded text (migration
+    /// 0006), so the term is folded the same way.
     fn filter(
         &mut self,
         filter: &LeadFilter,
@@ -581,7 +584,7 @@ impl Sql {
         if search.is_empty() {
             return Ok(());
         }
-        let needle = search.to_lowercase();
+        let needle = fold(search);
         let pattern = format!("%{}%", escape_like(&needle));
         // On `lead_scores` the matches are looked up by primary key (or, on PostgreSQL, are
         // the indexed column itself); the view has no such key and takes their domains.
@@ -606,7 +609,7 @@ impl Sql {
                 self.bind(format!("\"{}\"", needle.replace('"', "\"\"")))?;
             }
             Backend::Sqlite => {
-                self.push("lower(text) LIKE ");
+                self.push("text LIKE ");
                 self.bind(pattern)?;
                 self.push(" ESCAPE '\\'");
             }
@@ -732,6 +735,25 @@ fn compare(t: &Term, value: KeyValue) -> (Cond, Option<Cond>) {
     )
 }
 
+/// SQL folding the text of `expr` as [`fold`] does: on PostgreSQL migration 0006's
+/// `hunter_search_fold`, on SQLite (which has no stored functions) the same replacements
+/// written out, then `lower()`, which folds only ASCII there.
+pub(crate) fn fold_sql(expr: &str, backend: Backend) -> String {
+    match backend {
+        Backend::Postgres => format!("hunter_search_fold({expr})"),
+        Backend::Sqlite => {
+            let mut sql = expr.to_owned();
+            for &mark in MARK_FOLDS {
+                sql = format!("replace({sql}, char({}), '')", u32::from(mark));
+            }
+            for &(from, to) in LETTER_FOLDS {
+                sql = format!("replace({sql}, '{from}', '{to}')");
+            }
+            format!("lower({sql})")
+        }
+    }
+}
+
 /// `%`, `_` and the escape character itself match literally under `ESCAPE '\'`.
 pub(crate) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
@@ -778,7 +800,7 @@ mod tests {
                 Backend::Sqlite,
                 Source::Leads,
                 " %A ",
-                "domain IN (SELECT domain FROM lead_search WHERE lower(text) LIKE $3 ESCAPE '\\')",
+                "domain IN (SELECT domain FROM lead_search WHERE text LIKE $3 ESCAPE '\\')",
             ),
             (
                 Backend::Postgres,

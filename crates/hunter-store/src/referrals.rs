@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 use hunter_core::Domain;
 use hunter_core::model::UnknownName;
+use hunter_core::search::fold;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::any::AnyRow;
@@ -18,8 +19,8 @@ use sqlx::{Any, AnyConnection, AssertSqlSafe, Transaction};
 use crate::codec::{Cols, format_time, normalize_time, now, to_json};
 use crate::ingest::ingest_in;
 use crate::jobs::to_db;
-use crate::leads::{NO_REFERRAL, Sql, escape_like};
-use crate::{MAX_JOB_ERRORS, NewInput, Source, Store, StoreError};
+use crate::leads::{NO_REFERRAL, Sql, escape_like, fold_sql};
+use crate::{Backend, MAX_JOB_ERRORS, NewInput, Source, Store, StoreError};
 
 /// A `running` sync run started longer ago than this is taken to be dead (its process ended
 /// without finishing it): the next [`Store::start_sync_run`] marks it failed and starts anew.
@@ -172,8 +173,9 @@ pub struct ReferralFilter {
     pub status: Option<String>,
     /// Only referrals that are (`true`) or are not (`false`) linked to a lead.
     pub linked: Option<bool>,
-    /// Case-insensitive substring of the company name, domain or referral id; `%` and `_` are
-    /// literal. Blank means no search.
+    /// Substring of the company name, domain or referral id, both sides folded as the lead
+    /// search folds them (case and Turkish letters); `%` and `_` are literal. Blank means no
+    /// search.
     pub search: Option<String>,
 }
 
@@ -446,7 +448,7 @@ impl Store {
     /// the end is empty and still carries the total.
     pub async fn referrals(&self, q: &ReferralQuery) -> Result<ReferralPage, StoreError> {
         let mut count = Sql::new("SELECT COUNT(*) FROM partner_center_referrals r WHERE ");
-        referral_filter(&mut count, &q.filter)?;
+        referral_filter(&mut count, &q.filter, self.backend)?;
         let total: i64 = sqlx::query_scalar_with(AssertSqlSafe(count.text), count.args)
             .fetch_one(&self.pool)
             .await?;
@@ -456,7 +458,7 @@ impl Store {
             "SELECT {REFERRAL_COLUMNS}, CASE WHEN {LINKED} THEN 1 ELSE 0 END AS linked
              FROM partner_center_referrals r WHERE "
         ));
-        referral_filter(&mut select, &q.filter)?;
+        referral_filter(&mut select, &q.filter, self.backend)?;
         select.push(
             " ORDER BY CASE WHEN r.updated_datetime IS NULL THEN 1 ELSE 0 END,
                        r.updated_datetime DESC, r.id DESC LIMIT ",
@@ -746,7 +748,11 @@ async fn apply_facts_in(
 }
 
 /// The filter's conditions joined by AND on `partner_center_referrals r`; `1 = 1` without any.
-fn referral_filter(sql: &mut Sql, filter: &ReferralFilter) -> Result<(), StoreError> {
+fn referral_filter(
+    sql: &mut Sql,
+    filter: &ReferralFilter,
+    backend: Backend,
+) -> Result<(), StoreError> {
     sql.push("1 = 1");
     match filter.referral_type.as_deref() {
         None => {}
@@ -767,7 +773,8 @@ fn referral_filter(sql: &mut Sql, filter: &ReferralFilter) -> Result<(), StoreEr
     }
     let search = filter.search.as_deref().map(str::trim).unwrap_or_default();
     if !search.is_empty() {
-        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+        // No index to keep in step here: the list is scanned, so each column is folded as read.
+        let pattern = format!("%{}%", escape_like(&fold(search)));
         sql.push(" AND (");
         for (i, column) in ["r.company_name", "r.domain", "r.referral_id"]
             .into_iter()
@@ -776,7 +783,7 @@ fn referral_filter(sql: &mut Sql, filter: &ReferralFilter) -> Result<(), StoreEr
             if i > 0 {
                 sql.push(" OR ");
             }
-            sql.push(&format!("lower({column}) LIKE "));
+            sql.push(&format!("{} LIKE ", fold_sql(column, backend)));
             sql.bind(pattern.clone())?;
             sql.push(" ESCAPE '\\'");
         }

@@ -16,7 +16,8 @@ use hunter_core::model::{
     Provider, ScanStatus, Score, Segment, Signals, TechnicalHeat,
 };
 use hunter_store::{
-    LeadFilter, LeadQuery, LeadSort, NewInput, SORTABLE, ScanRecord, SortOrder, Source, Store,
+    Backend, DownSteps, LeadFilter, LeadQuery, LeadSort, NewInput, SORTABLE, ScanRecord, SortOrder,
+    Source, Store,
 };
 
 use DmarcPolicy::{None as DmarcNone, Quarantine, Reject};
@@ -494,6 +495,164 @@ async fn search_is_a_case_insensitive_substring_with_literal_wildcards() {
         };
         let (_, total) = domains(&db.store, query(blank, None, 1, 50)).await;
         assert_eq!(total, SEED.len() as u64, "a blank search filters nothing");
+    })
+    .await;
+}
+
+/// Turkish company names (`team.md` §7), written as people type them: mixed case, all capitals,
+/// circumflexes, and one decomposed (NFD, as some exports write it).
+#[rustfmt::skip]
+const TURKISH: &[(&str, &str)] = &[
+    ("istanbul-danismanlik.com.tr", "İstanbul Danışmanlık Ltd. Şti."),
+    ("ozturk-celik.com.tr", "Öztürk Çelik Sanayi A.Ş."),
+    ("dogu-gida.com.tr", "DOĞU GIDA TİCARET"),
+    ("kucuk-usta.com", "küçük usta"),
+    ("asik-imar.com", "Âşık Îmar Ûmran"),
+    ("nfd-izmir.com", "I\u{307}zmir S\u{327}ube"),
+];
+
+async fn seed_turkish(db: &Db) {
+    let inputs: Vec<NewInput> = TURKISH
+        .iter()
+        .map(|(domain, name)| input(domain, Some(name)))
+        .collect();
+    db.store.ingest(&inputs).await.unwrap();
+    let records: Vec<ScanRecord> = TURKISH
+        .iter()
+        .map(|(domain, _)| {
+            let s = spec(domain, "", Local, None, None, None, 50, P1, Cold);
+            record(signals(&s), score(&s))
+        })
+        .collect();
+    db.store.save_scans(&records).await.unwrap();
+}
+
+async fn search_domains(store: &Store, text: &str) -> Vec<String> {
+    let filter = LeadFilter {
+        search: Some(text.into()),
+        ..Default::default()
+    };
+    let (mut got, total) = domains(store, query(filter, None, 1, 50)).await;
+    assert_eq!(total, got.len() as u64, "search {text:?}");
+    got.sort();
+    got
+}
+
+#[tokio::test]
+async fn search_folds_case_and_turkish_letters_on_both_sides() {
+    on_each_backend(Schema::Migrated, |db| async move {
+        seed_turkish(&db).await;
+        let istanbul = "istanbul-danismanlik.com.tr";
+        let ozturk = "ozturk-celik.com.tr";
+        let dogu = "dogu-gida.com.tr";
+        let kucuk = "kucuk-usta.com";
+        let asik = "asik-imar.com";
+        let izmir = "nfd-izmir.com";
+        let cases: &[(&str, &[&str])] = &[
+            // The spec's example.
+            ("istanbul", &[istanbul]),
+            ("İSTANBUL", &[istanbul]),
+            ("ISTANBUL", &[istanbul]),
+            ("danismanlik", &[istanbul]),
+            // Each letter pair, typed either way or as plain ASCII.
+            ("ıstanbul", &[istanbul]),
+            ("DANIŞMANLIK", &[istanbul]),
+            ("ŞTİ", &[istanbul]),
+            ("doğu", &[dogu]),
+            ("DOGU", &[dogu]),
+            ("gıda", &[dogu]),
+            ("ticaret", &[dogu]),
+            ("ÇELİK", &[ozturk]),
+            ("celik", &[ozturk]),
+            ("öztürk", &[ozturk]),
+            ("OZTURK", &[ozturk]),
+            ("KÜÇÜK", &[kucuk]),
+            ("kucuk", &[kucuk]),
+            ("asik", &[asik]),
+            ("âşık", &[asik]),
+            ("ÎMAR", &[asik]),
+            ("umran", &[asik]),
+            ("ÛMRAN", &[asik]),
+            ("İZMİR", &[izmir]),
+            ("şube", &[izmir]),
+            // Domains are matched as typed.
+            ("istanbul-danismanlik.com.tr", &[istanbul]),
+            ("OZTURK-CELIK.COM", &[ozturk]),
+            ("kucuk-usta.com", &[kucuk]),
+            // Terms under three characters scan instead of using the index, and fold too.
+            ("Ğu", &[dogu]),
+            ("ÇÜ", &[kucuk]),
+            ("Iz", &[izmir]),
+            ("İz", &[izmir]),
+        ];
+        for (search, want) in cases {
+            assert_eq!(
+                search_domains(&db.store, search).await,
+                *want,
+                "search {search:?}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_index_text_is_the_rust_fold_of_every_letter() {
+    on_each_backend(Schema::Migrated, |db| async move {
+        let letters: String = hunter_core::search::LETTER_FOLDS
+            .iter()
+            .map(|(from, _)| *from)
+            .chain(['I', 'i', 'A', 'z', 'É', 'ß'])
+            .collect();
+        let marks: String = hunter_core::search::MARK_FOLDS
+            .iter()
+            .map(|mark| format!("a{mark}"))
+            .collect();
+        let name = format!("{letters} {marks} 100%_Ltd.");
+        let domain = "letters.com.tr";
+        db.store
+            .ingest(&[input(domain, Some(&name))])
+            .await
+            .unwrap();
+        let s = spec(domain, "", Local, None, None, None, 50, P1, Cold);
+        db.store
+            .save_scans(&[record(signals(&s), score(&s))])
+            .await
+            .unwrap();
+        let sql = match db.store.backend() {
+            Backend::Sqlite => "SELECT text FROM lead_search WHERE domain = $1",
+            Backend::Postgres => "SELECT search_text FROM lead_scores WHERE domain = $1",
+        };
+        let stored = || async {
+            sqlx::query_scalar::<_, String>(sql)
+                .bind(domain)
+                .fetch_one(&db.raw)
+                .await
+                .unwrap()
+        };
+        let want = hunter_core::search::fold(&format!("{domain}\n{name}\nLocal"));
+        assert_eq!(stored().await, want);
+        assert!(
+            want.contains("iissggccoouuaaiiuuiiazÉß aaaaa 100%_ltd."),
+            "{want}"
+        );
+        // Rolled back to 0005, the index holds 0004's unfolded text; migrated again, the folded
+        // text.
+        let from_0006 = db
+            .store
+            .migration_status()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|m| m.version >= 6)
+            .count();
+        db.store
+            .migrate_down(DownSteps::Count(from_0006))
+            .await
+            .unwrap();
+        assert!(stored().await.contains('ı'), "{}", stored().await);
+        db.store.migrate_up().await.unwrap();
+        assert_eq!(stored().await, want);
     })
     .await;
 }

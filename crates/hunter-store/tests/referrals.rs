@@ -493,6 +493,7 @@ async fn the_referral_list_filters_searches_and_pages_newest_first() {
         }
         let mut undated = referral("r-undated", None, None, "2026-01-01T00:00:00Z");
         undated.updated_datetime = None;
+        undated.company_name = Some("Öztürk Çelik Şirketi".into());
         s.save_referral(&undated).await.unwrap();
         s.save_scans(&[scan("acme.com"), scan("pct.com")])
             .await
@@ -573,6 +574,10 @@ async fn the_referral_list_filters_searches_and_pages_newest_first() {
             "_ is literal, id matches"
         );
         assert_eq!(ids(s, search("  ")).await.len(), 7, "blank is no search");
+        // Case and Turkish letters fold as in the lead search, short terms too.
+        for text in ["ozturk celik", "ÖZTÜRK ÇELİK", "sirketi", "ŞİRKETİ", "ÇE"] {
+            assert_eq!(ids(s, search(text)).await, ["r-undated"], "{text}");
+        }
         // Filters combine.
         let mut both = search("pure");
         both.linked = Some(true);

@@ -228,6 +228,7 @@ async fn migrations_round_trip_up_down_up() {
                 (3, "job work".to_owned()),
                 (4, "lead list".to_owned()),
                 (5, "shared jobs".to_owned()),
+                (6, "turkish search".to_owned()),
             ]
         );
         assert!(status.iter().all(|m| !m.applied));
@@ -235,7 +236,7 @@ async fn migrations_round_trip_up_down_up() {
         let applied = s.migrate_up().await.unwrap();
         assert_eq!(
             applied.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [1, 2, 3, 4, 5]
+            [1, 2, 3, 4, 5, 6]
         );
         assert!(s.migrate_up().await.unwrap().is_empty(), "up is idempotent");
         assert!(
@@ -261,10 +262,10 @@ async fn migrations_round_trip_up_down_up() {
             assert!(db.table_exists(table).await, "{table} exists after up");
         }
 
-        let reverted = s.migrate_down(DownSteps::Count(4)).await.unwrap();
+        let reverted = s.migrate_down(DownSteps::Count(5)).await.unwrap();
         assert_eq!(
             reverted.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [5, 4, 3, 2]
+            [6, 5, 4, 3, 2]
         );
         let applied: Vec<_> = s
             .migration_status()
@@ -273,7 +274,7 @@ async fn migrations_round_trip_up_down_up() {
             .iter()
             .map(|m| m.applied)
             .collect();
-        assert_eq!(applied, [true, false, false, false, false]);
+        assert_eq!(applied, [true, false, false, false, false, false]);
         assert!(db.table_exists("companies").await);
         assert!(!db.table_exists("partner_center_referrals").await);
         assert!(!db.table_exists("job_items").await);
@@ -300,14 +301,14 @@ async fn migrations_round_trip_up_down_up() {
         assert!(s.migrate_down(DownSteps::All).await.unwrap().is_empty());
 
         let applied = s.migrate_up().await.unwrap();
-        assert_eq!(applied.len(), 5);
+        assert_eq!(applied.len(), 6);
         s.ingest(&[input(Source::Domain, "a.com", None)])
             .await
             .unwrap();
         assert_eq!(db.count("companies", "a.com").await, 1);
 
         // Count larger than what is applied reverts everything, and no more.
-        assert_eq!(s.migrate_down(DownSteps::Count(9)).await.unwrap().len(), 5);
+        assert_eq!(s.migrate_down(DownSteps::Count(9)).await.unwrap().len(), 6);
         assert!(
             s.migrate_down(DownSteps::Count(1))
                 .await
