@@ -3,6 +3,9 @@ use super::*;
 /// `hunter.md` §5.6, one line per row. Columns: #, status, provider, S/K, DMARC, Inc, partner
 /// (`tenant`, `cosell`, both joined by `+`, or `-`), score, segment, heats, P.
 /// Rows 30 and 31 carry strong signals to show that failures ignore them.
+/// Rows 25 and 38 read "Skip (fallback)" in the spec; the embedded rules place Amazon, SendGrid and
+/// Mailgun at 60 or more in Skip by a rule of their own (no gaps in the defaults), so only the
+/// rule and the reason differ: same segment, heats and category.
 const WORKED_CASES: &str = "
  1 | ok      | M365     | 1/1 | reject     | 1 | -             |  90 | Existing        | Hot/RENEWAL/MEDIUM       | P4
  2 | ok      | M365     | 1/0 | -          | 1 | -             |  45 | Existing        | Hot/WEAK_PARTNER/MEDIUM  | P3
@@ -28,7 +31,7 @@ const WORKED_CASES: &str = "
 22 | ok      | Local    | 1/1 | reject     | 4 | -             |  45 | Cold            | Cold/GREENFIELD/HIGH     | P1
 23 | ok      | Local    | 1/0 | -          | 4 | -             |   0 | Skip            | Cold/NO_GO/LOW           | P6
 24 | ok      | Local    | 1/1 | none       | 1 | -             |  20 | Cold            | Cold/GREENFIELD/HIGH     | P1
-25 | ok      | Amazon   | 1/1 | reject     | 1 | -             |  60 | Skip (fallback) | Cold/NO_GO/LOW           | P6
+25 | ok      | Amazon   | 1/1 | reject     | 1 | -             |  60 | Skip            | Cold/NO_GO/LOW           | P6
 26 | ok      | SendGrid | 1/0 | -          | 1 | -             |  15 | Skip            | Cold/NO_GO/LOW           | P6
 27 | ok      | Mailgun  | 1/1 | quarantine | 1 | -             |  55 | Cold            | Cold/LOW_INTENT/LOW      | P5
 28 | ok      | Unknown  | 1/1 | reject     | 2 | -             |  40 | Cold            | Cold/LOW_INTENT/LOW      | P5
@@ -41,7 +44,7 @@ const WORKED_CASES: &str = "
 35 | ok      | Local    | 1/1 | reject     | 1 | cosell        |  65 | Migration       | Cold/GREENFIELD/HIGH     | P1
 36 | ok      | M365     | 1/1 | reject     | 1 | cosell        | 100 | Existing        | Hot/RENEWAL/MEDIUM       | P4
 37 | ok      | Unknown  | 1/0 | -          | 1 | cosell        |  15 | Skip            | Cold/NO_GO/LOW           | P6
-38 | ok      | Amazon   | 1/1 | reject     | 1 | cosell        |  75 | Skip (fallback) | Cold/NO_GO/LOW           | P6
+38 | ok      | Amazon   | 1/1 | reject     | 1 | cosell        |  75 | Skip            | Cold/NO_GO/LOW           | P6
 39 | ok      | M365     | 1/0 | -          | 1 | cosell        |  60 | Existing        | Hot/WEAK_PARTNER/HIGH    | P3
 ";
 
@@ -225,7 +228,8 @@ fn reasons_are_exact() {
         ),
         (
             25,
-            "Score 60 with provider Amazon did not match any segment rule.",
+            "The MX is a mail delivery or relay service; the mailbox platform behind it is \
+             unknown. Score: 60, Provider: Amazon.",
         ),
         (30, "Hard fail: the domain has no MX record."),
         (31, "Invalid domain format: exa mple.com."),
@@ -241,11 +245,42 @@ fn reasons_are_exact() {
         ),
         (
             38,
-            "Score 75 with provider Amazon did not match any segment rule. Includes a co-sell referral bonus (+15).",
+            "The MX is a mail delivery or relay service; the mailbox platform behind it is \
+             unknown. Score: 75, Provider: Amazon. Includes a co-sell referral bonus (+15).",
         ),
     ];
     for (row, reason) in expected {
         assert_eq!(score_row(row).reason, reason, "row {row}");
+    }
+}
+
+#[test]
+fn a_lead_no_segment_rule_covers_falls_back_to_skip_saying_so() {
+    // Rows 25 and 38 under the segment rules of `hunter.md` §5.3, which leave that gap.
+    let text = include_str!("../../rules/default.json");
+    let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+    value["segment_rules"].as_array_mut().unwrap().pop();
+    let rules = Rules::from_json(&value.to_string()).unwrap();
+    let expected = [
+        (
+            25,
+            "Score 60 with provider Amazon did not match any segment rule.",
+        ),
+        (
+            38,
+            "Score 75 with provider Amazon did not match any segment rule. Includes a co-sell \
+             referral bonus (+15).",
+        ),
+    ];
+    for (row, reason) in expected {
+        let case = cases().into_iter().find(|case| case.row == row).unwrap();
+        let got = score(&case.signals, &case.partner, &rules);
+        assert_eq!(
+            (got.segment, got.segment_rule.as_str(), got.reason.as_str()),
+            (Segment::Skip, "fallback", reason),
+            "row {row}"
+        );
+        assert_eq!(got.priority_category, case.category, "row {row}");
     }
 }
 
@@ -397,8 +432,8 @@ fn partner_center_lines_show_what_was_applied() {
 
 #[test]
 fn a_boost_keeps_the_better_unboosted_category() {
-    // Amazon 50 is Cold/P5; boosted to 65 it reaches the fallback (P6). The segment shows the
-    // boosted score, the P-model keeps P5.
+    // Amazon 50 is Cold/P5; boosted to 65 it is Skip (P6). The segment shows the boosted
+    // score, the P-model keeps P5.
     let signals = Signals {
         provider: Provider::Amazon,
         spf: Some(true),
@@ -416,7 +451,7 @@ fn a_boost_keeps_the_better_unboosted_category() {
     assert_eq!((got.dns_score, got.readiness_score), (50, 65));
     assert_eq!(
         (got.segment, got.segment_rule.as_str()),
-        (Segment::Skip, "fallback")
+        (Segment::Skip, "6")
     );
     assert_eq!(got.priority_category, PriorityCategory::P5);
     assert_eq!(got.commercial_segment, CommercialSegment::LowIntent);
