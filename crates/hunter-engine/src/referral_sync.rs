@@ -279,8 +279,9 @@ fn record(facts: &ReferralFacts, raw: &Value) -> ReferralRecord {
 const TASK_EXPIRY: Duration = Duration::from_secs(3600);
 
 /// The background sync (`HUNTER_PARTNER_CENTER_SYNC_INTERVAL`), inside `hunter serve` and
-/// `hunter worker` until `shutdown`. Switched off, it logs one line per tick and does nothing
-/// else. Several processes sharing a database sync once per interval between them: a tick skips
+/// `hunter worker` until `shutdown`. Switched off, it says so once and returns at once: the
+/// flag is read at start-up only, so no tick could find it on. Several processes sharing a
+/// database sync once per interval between them: a tick skips
 /// when another process started a run less than an interval ago, and only one run can be going
 /// at a time. A failed run is logged and the next tick tries again.
 pub async fn run_scheduler(
@@ -290,16 +291,18 @@ pub async fn run_scheduler(
     interval: Duration,
     shutdown: CancellationToken,
 ) {
+    let Some(pc) = partner_center else {
+        tracing::info!(
+            "Partner Center is switched off (HUNTER_PARTNER_CENTER_ENABLED); no scheduled referral sync"
+        );
+        return;
+    };
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         let due = tokio::select! {
             _ = shutdown.cancelled() => return,
             due = ticks.tick() => due,
-        };
-        let Some(pc) = &partner_center else {
-            tracing::info!("Partner Center is switched off; no scheduled sync");
-            continue;
         };
         if due.elapsed() > TASK_EXPIRY {
             tracing::warn!("a scheduled Partner Center sync is over an hour late; dropped");

@@ -43,6 +43,12 @@ pub async fn run_rescan_scheduler(
             .min(MAX_SLEEP);
         if handled != Some(slot) {
             match queue.enqueue_rescan(config.max_age, &slot_name(slot)).await {
+                // An empty rescan (a fresh database, or every result recent) is recorded as a
+                // completed job all the same, so that other processes see the slot as taken.
+                Ok(Some(job)) if job.total == 0 => {
+                    tracing::info!(slot = %slot, "nightly rescan: no domain is due");
+                    handled = Some(slot);
+                }
                 Ok(Some(job)) => {
                     tracing::info!(job_id = %job.id, total = job.total, status = %job.status, slot = %slot, "nightly rescan queued");
                     handled = Some(slot);
