@@ -56,9 +56,41 @@ impl Lang {
     }
 }
 
+/// A language named by its code, `en` or `tr` (a client's explicit choice).
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "en" => Ok(Lang::En),
+            "tr" => Ok(Lang::Tr),
+            _ => Err(format!("lang must be `en` or `tr`, not `{s}`")),
+        }
+    }
+}
+
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+/// A text for people in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text {
+    pub en: String,
+    pub tr: String,
+}
+
+impl Text {
+    pub fn new(en: impl Into<String>, tr: impl Into<String>) -> Text {
+        Text {
+            en: en.into(),
+            tr: tr.into(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.en, &self.tr)
     }
 }
 

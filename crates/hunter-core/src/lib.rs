@@ -15,5 +15,5 @@ pub mod search;
 pub mod tables;
 
 pub use domain::{Domain, DomainError, InputFields};
-pub use lang::Lang;
+pub use lang::{Lang, Text};
 pub use model::{Provider, ScanStatus, Score, Signals};

@@ -252,6 +252,8 @@ pub struct BreakdownLine {
     /// `invalid`, `partner_center_azure_tenant`, `partner_center_cosell` or `total`.
     pub name: String,
     pub label: String,
+    /// The label in Turkish (the English one where a rules file gives none).
+    pub label_tr: String,
     pub points: i32,
 }
 
@@ -267,11 +269,14 @@ pub struct Score {
     /// Segment rule number (`"1"`..), `fallback`, `hard_fail`, `scan_failed`, `invalid` or `azure_tenant`.
     pub segment_rule: String,
     pub reason: String,
+    /// The reason in Turkish; its rule's text is English where a rules file gives none.
+    pub reason_tr: String,
     pub technical_heat: TechnicalHeat,
     pub commercial_segment: CommercialSegment,
     pub commercial_heat: CommercialHeat,
     pub priority_category: PriorityCategory,
     pub priority_label: String,
+    pub priority_label_tr: String,
     pub breakdown: Vec<BreakdownLine>,
     pub rules_version: String,
 }
@@ -293,11 +298,13 @@ pub struct Lead {
     pub readiness_score: i32,
     pub segment: Segment,
     pub reason: String,
+    pub reason_tr: String,
     pub technical_heat: TechnicalHeat,
     pub commercial_segment: CommercialSegment,
     pub commercial_heat: CommercialHeat,
     pub priority_category: PriorityCategory,
     pub priority_label: String,
+    pub priority_label_tr: String,
     /// `co-sell`, `marketplace`, `solution-provider` or null.
     pub referral_type: Option<String>,
     pub azure_tenant_id: Option<String>,
@@ -342,11 +349,13 @@ impl Lead {
             readiness_score: score.readiness_score,
             segment: score.segment,
             reason: score.reason.clone(),
+            reason_tr: score.reason_tr.clone(),
             technical_heat: score.technical_heat,
             commercial_segment: score.commercial_segment,
             commercial_heat: score.commercial_heat,
             priority_category: score.priority_category,
             priority_label: score.priority_label.clone(),
+            priority_label_tr: score.priority_label_tr.clone(),
             referral_type: None,
             azure_tenant_id: None,
             scan_status: signals.scan_status,

@@ -19,6 +19,12 @@
 //!   `commercial_segment`, `commercial_heat`, or `category` + `label`. A rule without conditions
 //!   matches everything. When no rule matches: segment Skip (rule `fallback`), Cold, NO_GO, LOW,
 //!   P6 "No-Go / Archive".
+//! - Turkish texts (`team.md` §7), each optional: `label_tr` beside every `label`, `reason_tr`
+//!   beside a segment rule's `reason` (also without a final period; Hunter adds ". Puan: s,
+//!   Sağlayıcı: p."), `reasons_tr` beside a hard-fail rule's `reasons` (for the same statuses).
+//!   Where a file gives none, people reading Hunter in Turkish see that text in English; the
+//!   texts Hunter writes itself (the score suffix, failures, Partner Center lines) are always in
+//!   both languages. Files written before these keys existed stay valid.
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -27,6 +33,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::lang::Text;
 use crate::model::{
     CommercialHeat, CommercialSegment, PriorityCategory, Provider, ScanStatus, Segment,
     TechnicalHeat,
@@ -111,15 +118,15 @@ impl CheckKind {
 pub(crate) struct Check {
     pub kind: CheckKind,
     pub points: i32,
-    pub label: String,
+    pub label: Text,
 }
 
 /// The hard-fail rule that decided one scan status.
 #[derive(Debug, Clone)]
 pub(crate) struct HardFail {
     pub name: String,
-    pub label: String,
-    pub reason: String,
+    pub label: Text,
+    pub reason: Text,
 }
 
 #[derive(Debug, Clone)]
@@ -131,13 +138,13 @@ pub(crate) struct Rule<T> {
 #[derive(Debug, Clone)]
 pub(crate) struct SegmentOutcome {
     pub segment: Segment,
-    pub reason: String,
+    pub reason: Text,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct PriorityOutcome {
     pub category: PriorityCategory,
-    pub label: String,
+    pub label: Text,
 }
 
 /// A rule's conditions; `None` matches any value.
@@ -419,6 +426,17 @@ fn non_empty(text: String, path: &str) -> Result<String, RulesError> {
     Ok(text)
 }
 
+/// A text and its optional Turkish form (`<key>_tr` at `path`); English stands in for a
+/// missing Turkish text.
+fn text(en: String, tr: Option<String>, path: &str) -> Result<Text, RulesError> {
+    let en = non_empty(en, path)?;
+    let tr = match tr {
+        Some(tr) => non_empty(tr, &format!("{path}_tr"))?,
+        None => en.clone(),
+    };
+    Ok(Text { en, tr })
+}
+
 fn provider_points(raw: BTreeMap<String, i32>) -> Result<Vec<(Provider, i32)>, RulesError> {
     raw.iter()
         .map(|(name, &points)| {
@@ -435,6 +453,7 @@ fn provider_points(raw: BTreeMap<String, i32>) -> Result<Vec<(Provider, i32)>, R
 struct RawPoints {
     points: i32,
     label: String,
+    label_tr: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -490,7 +509,11 @@ fn checks(signals: RawSignalPoints, risks: RawRiskPoints) -> Result<Vec<Check>, 
     ]
     .into_iter()
     .map(|(list, kind, raw)| {
-        let label = non_empty(raw.label, &format!("{list}.{}.label", kind.key()))?;
+        let label = text(
+            raw.label,
+            raw.label_tr,
+            &format!("{list}.{}.label", kind.key()),
+        )?;
         Ok(Check {
             kind,
             points: raw.points,
@@ -505,7 +528,10 @@ fn checks(signals: RawSignalPoints, risks: RawRiskPoints) -> Result<Vec<Check>, 
 struct RawHardFailRule {
     name: String,
     label: String,
+    label_tr: Option<String>,
     reasons: BTreeMap<String, String>,
+    #[serde(default)]
+    reasons_tr: BTreeMap<String, String>,
 }
 
 /// The scan statuses that mean "no usable MX" (`hunter.md` §3.3).
@@ -514,8 +540,8 @@ const HARD_FAIL_STATUSES: [ScanStatus; 2] = [ScanStatus::NoMx, ScanStatus::Nxdom
 /// A hard-fail rule with its reasons keyed by scan status.
 struct HardFailRule {
     name: String,
-    label: String,
-    reasons: Vec<(ScanStatus, String)>,
+    label: Text,
+    reasons: Vec<(ScanStatus, Text)>,
 }
 
 fn hard_fail_rule(raw: RawHardFailRule, path: &str) -> Result<HardFailRule, RulesError> {
@@ -525,10 +551,21 @@ fn hard_fail_rule(raw: RawHardFailRule, path: &str) -> Result<HardFailRule, Rule
             "no reasons; give one for no_mx and/or nxdomain",
         ));
     }
+    let mut reasons_tr = raw.reasons_tr;
+    if let Some(status) = reasons_tr.keys().find(|s| !raw.reasons.contains_key(*s)) {
+        return Err(invalid(
+            &format!("{path}.reasons_tr.{status}"),
+            "no English reason for this status in `reasons`",
+        ));
+    }
     let reasons = raw
         .reasons
         .into_iter()
         .map(|(status, reason)| {
+            let tr = match reasons_tr.remove(&status) {
+                Some(tr) => Some(non_empty(tr, &format!("{path}.reasons_tr.{status}"))?),
+                None => None,
+            };
             let path = format!("{path}.reasons.{status}");
             let status = HARD_FAIL_STATUSES
                 .into_iter()
@@ -541,12 +578,12 @@ fn hard_fail_rule(raw: RawHardFailRule, path: &str) -> Result<HardFailRule, Rule
                         ),
                     )
                 })?;
-            Ok((status, non_empty(reason, &path)?))
+            Ok((status, text(reason, tr, &path)?))
         })
         .collect::<Result<_, RulesError>>()?;
     Ok(HardFailRule {
         name: non_empty(raw.name, &format!("{path}.name"))?,
-        label: non_empty(raw.label, &format!("{path}.label"))?,
+        label: text(raw.label, raw.label_tr, &format!("{path}.label"))?,
         reasons,
     })
 }
@@ -622,15 +659,21 @@ struct RawSegmentRule {
     max_score: Option<i32>,
     segment: String,
     reason: String,
+    reason_tr: Option<String>,
 }
 
 fn segment_rule(raw: RawSegmentRule, path: &str) -> Result<Rule<SegmentOutcome>, RulesError> {
-    let reason = non_empty(raw.reason, &format!("{path}.reason"))?;
-    if reason.trim_end().ends_with('.') {
-        return Err(invalid(
-            &format!("{path}.reason"),
-            "leave off the final period; Hunter adds \". Score: s, Provider: p.\"",
-        ));
+    let reason = text(raw.reason, raw.reason_tr, &format!("{path}.reason"))?;
+    for (key, text, suffix) in [
+        ("reason", &reason.en, ". Score: s, Provider: p."),
+        ("reason_tr", &reason.tr, ". Puan: s, Sağlayıcı: p."),
+    ] {
+        if text.trim_end().ends_with('.') {
+            return Err(invalid(
+                &format!("{path}.{key}"),
+                format!("leave off the final period; Hunter adds \"{suffix}\""),
+            ));
+        }
     }
     let when = RawCondition {
         providers: raw.providers,
@@ -749,6 +792,7 @@ struct RawPriorityRule {
     commercial_heats: Option<Vec<String>>,
     category: String,
     label: String,
+    label_tr: Option<String>,
 }
 
 fn priority_rule(raw: RawPriorityRule, path: &str) -> Result<Rule<PriorityOutcome>, RulesError> {
@@ -765,7 +809,7 @@ fn priority_rule(raw: RawPriorityRule, path: &str) -> Result<Rule<PriorityOutcom
         when: condition(when, path)?,
         then: PriorityOutcome {
             category: parse_name(&raw.category, &format!("{path}.category"))?,
-            label: non_empty(raw.label, &format!("{path}.label"))?,
+            label: text(raw.label, raw.label_tr, &format!("{path}.label"))?,
         },
     })
 }
@@ -791,7 +835,7 @@ mod tests {
         assert_eq!(rules.segment_rules.len(), 6);
         assert_eq!(rules.provider_points(Provider::Google), 50);
         assert_eq!(
-            rules.nxdomain.reason,
+            rules.nxdomain.reason.en,
             "Hard fail: the domain does not exist."
         );
     }
@@ -885,10 +929,12 @@ mod tests {
             ),
             (
                 edited(|v| {
-                    v["hard_fail_rules"][0]["reasons"]
-                        .as_object_mut()
-                        .unwrap()
-                        .remove("nxdomain");
+                    for key in ["reasons", "reasons_tr"] {
+                        v["hard_fail_rules"][0][key]
+                            .as_object_mut()
+                            .unwrap()
+                            .remove("nxdomain");
+                    }
                 }),
                 "the rules file is not valid: hard_fail_rules: no rule gives a reason for scan status \
                  `nxdomain`",
@@ -897,6 +943,25 @@ mod tests {
                 edited(|v| v["hard_fail_rules"][0]["reasons"]["timeout"] = "Timed out.".into()),
                 "the rules file is not valid: hard_fail_rules[0].reasons.timeout: `timeout` is not a \
                  hard-fail scan status",
+            ),
+            (
+                edited(|v| v["segment_rules"][1]["reason_tr"] = "Geçişe hazır.".into()),
+                "the rules file is not valid: segment_rules[1].reason_tr: leave off the final period; \
+                 Hunter adds \". Puan: s, Sağlayıcı: p.\"",
+            ),
+            (
+                edited(|v| v["priority_rules"][2]["label_tr"] = " ".into()),
+                "the rules file is not valid: priority_rules[2].label_tr: the text is empty",
+            ),
+            (
+                edited(|v| {
+                    v["hard_fail_rules"][0]["reasons"]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("nxdomain");
+                }),
+                "the rules file is not valid: hard_fail_rules[0].reasons_tr.nxdomain: no English \
+                 reason for this status in `reasons`",
             ),
             (
                 edited(|v| v["priority_rules"][0]["category"] = "P7".into()),
@@ -910,6 +975,79 @@ mod tests {
                 "{message}\n  expected: {expected}"
             );
         }
+    }
+
+    /// Every object of the file with `key` also has `key_tr` (for `reasons`, the same statuses).
+    fn missing_turkish(value: &Value, path: &str, missing: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for key in ["label", "reason", "reasons"] {
+                    let tr = map.get(&format!("{key}_tr"));
+                    let same_keys = match (map.get(key), tr) {
+                        (Some(Value::Object(en)), Some(Value::Object(tr))) => {
+                            en.keys().eq(tr.keys())
+                        }
+                        (Some(_), tr) => tr.is_some(),
+                        (None, _) => true,
+                    };
+                    if !same_keys {
+                        missing.push(format!("{path}.{key}"));
+                    }
+                }
+                for (key, item) in map {
+                    missing_turkish(item, &format!("{path}.{key}"), missing);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    missing_turkish(item, &format!("{path}[{i}]"), missing);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_text_of_the_embedded_rules_is_in_turkish_too() {
+        let value: Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
+        let mut missing = Vec::new();
+        missing_turkish(&value, "", &mut missing);
+        assert_eq!(missing, Vec::<String>::new());
+        let rules = Rules::embedded();
+        assert_eq!(
+            rules.segment_rules[0].then.reason.tr,
+            "Zaten Microsoft 365 kullanıyor; hesabı koruyun ve ek satış yapın"
+        );
+        assert_eq!(
+            rules.no_mx.reason.tr,
+            "Kesin eleme: alan adının MX kaydı yok."
+        );
+    }
+
+    #[test]
+    fn a_file_without_turkish_texts_shows_english_in_turkish_too() {
+        fn strip(value: &mut Value) {
+            match value {
+                Value::Object(map) => {
+                    map.retain(|key, _| !key.ends_with("_tr"));
+                    map.values_mut().for_each(strip);
+                }
+                Value::Array(items) => items.iter_mut().for_each(strip),
+                _ => {}
+            }
+        }
+        let rules = edited(strip).unwrap();
+        let reason = &rules.segment_rules[0].then.reason;
+        assert_eq!(reason.tr, reason.en);
+        assert_eq!(
+            rules.priority_rules[0].then.label.tr,
+            "High Potential Greenfield"
+        );
+        assert_eq!(rules.checks[0].label.tr, "SPF record present");
+        assert_eq!(
+            rules.nxdomain.reason.tr,
+            "Hard fail: the domain does not exist."
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::lang::Text;
 use crate::model::{
     BreakdownLine, CommercialHeat, CommercialSegment, DmarcPolicy, PartnerContext,
     PriorityCategory, Provider, ScanStatus, Score, Segment, Signals, TechnicalHeat,
@@ -16,7 +17,7 @@ const FALLBACK_TECHNICAL_HEAT: TechnicalHeat = TechnicalHeat::Cold;
 const FALLBACK_COMMERCIAL_SEGMENT: CommercialSegment = CommercialSegment::NoGo;
 const FALLBACK_COMMERCIAL_HEAT: CommercialHeat = CommercialHeat::Low;
 const FALLBACK_CATEGORY: PriorityCategory = PriorityCategory::P6;
-const FALLBACK_PRIORITY_LABEL: &str = "No-Go / Archive";
+const FALLBACK_PRIORITY_LABEL: (&str, &str) = ("No-Go / Archive", "Uygun Değil / Arşiv");
 
 /// Scores one scan result. For `invalid`, `signals.domain` holds the raw input (used in the reason).
 pub fn score(signals: &Signals, partner: &PartnerContext, rules: &Rules) -> Score {
@@ -30,32 +31,45 @@ pub fn score(signals: &Signals, partner: &PartnerContext, rules: &Rules) -> Scor
 struct Failure {
     /// Both the breakdown line name and the `segment_rule`.
     name: &'static str,
-    label: String,
-    reason: String,
+    label: Text,
+    reason: Text,
 }
 
 fn failure(signals: &Signals, rules: &Rules) -> Option<Failure> {
-    let scan_failed = |reason: &str| Failure {
+    let scan_failed = |reason: Text| Failure {
         name: "scan_failed",
-        label: "Scan failed: nothing is known about the domain".to_owned(),
-        reason: reason.to_owned(),
+        label: Text::new(
+            "Scan failed: nothing is known about the domain",
+            "Tarama başarısız: alan adı hakkında hiçbir bilgi yok",
+        ),
+        reason,
     };
     let hard_fail = |rule: &HardFail| Failure {
         name: "hard_fail",
-        label: format!("{} (hard-fail rule {})", rule.label, rule.name),
+        label: Text::new(
+            format!("{} (hard-fail rule {})", rule.label.en, rule.name),
+            format!("{} (kesin eleme kuralı {})", rule.label.tr, rule.name),
+        ),
         reason: rule.reason.clone(),
     };
     match signals.scan_status {
         ScanStatus::Ok | ScanStatus::Partial => None,
         ScanStatus::Invalid => Some(Failure {
             name: "invalid",
-            label: "Invalid domain format".to_owned(),
-            reason: format!("Invalid domain format: {}.", signals.domain),
+            label: Text::new("Invalid domain format", "Geçersiz alan adı biçimi"),
+            reason: Text::new(
+                format!("Invalid domain format: {}.", signals.domain),
+                format!("Geçersiz alan adı biçimi: {}.", signals.domain),
+            ),
         }),
-        ScanStatus::Timeout => Some(scan_failed("Scan failed: the MX lookup timed out.")),
-        ScanStatus::Servfail => Some(scan_failed(
+        ScanStatus::Timeout => Some(scan_failed(Text::new(
+            "Scan failed: the MX lookup timed out.",
+            "Tarama başarısız: MX sorgusu zaman aşımına uğradı.",
+        ))),
+        ScanStatus::Servfail => Some(scan_failed(Text::new(
             "Scan failed: the DNS server returned an error for the MX lookup.",
-        )),
+            "Tarama başarısız: DNS sunucusu MX sorgusu için hata döndürdü.",
+        ))),
         ScanStatus::NoMx => Some(hard_fail(&rules.no_mx)),
         ScanStatus::Nxdomain => Some(hard_fail(&rules.nxdomain)),
     }
@@ -70,12 +84,14 @@ fn failed(failure: Failure, rules: &Rules) -> Score {
         readiness_score: 0,
         segment: Segment::Skip,
         segment_rule: failure.name.to_owned(),
-        reason: failure.reason,
+        reason: failure.reason.en,
+        reason_tr: failure.reason.tr,
         technical_heat: priority.technical_heat,
         commercial_segment: priority.commercial_segment,
         commercial_heat: priority.commercial_heat,
         priority_category: priority.category,
-        priority_label: priority.label,
+        priority_label: priority.label.en,
+        priority_label_tr: priority.label.tr,
         breakdown: vec![line(failure.name, failure.label, 0), total(0)],
         rules_version: rules.version.clone(),
     }
@@ -89,7 +105,12 @@ fn scored(signals: &Signals, partner: &PartnerContext, rules: &Rules) -> Score {
         let tenant_score = partner.azure_tenant_score.clamp(0, 100);
         breakdown.push(line(
             "partner_center_azure_tenant",
-            format!("Azure tenant id from Partner Center: score set to {tenant_score}"),
+            Text::new(
+                format!("Azure tenant id from Partner Center: score set to {tenant_score}"),
+                format!(
+                    "Partner Center'dan gelen Azure kiracı kimliği: puan {tenant_score} olarak belirlendi"
+                ),
+            ),
             tenant_score - dns_score,
         ));
         (Provider::M365, tenant_score)
@@ -101,9 +122,17 @@ fn scored(signals: &Signals, partner: &PartnerContext, rules: &Rules) -> Score {
         let bonus = partner.cosell_bonus;
         let boosted = (unboosted + bonus).clamp(0, 100);
         let label = if boosted - unboosted == bonus {
-            format!("Co-sell referral bonus from Partner Center ({bonus:+})")
+            Text::new(
+                format!("Co-sell referral bonus from Partner Center ({bonus:+})"),
+                format!("Partner Center ortak satış (co-sell) yönlendirme bonusu ({bonus:+})"),
+            )
         } else {
-            format!("Co-sell referral bonus from Partner Center ({bonus:+}, limited to 0–100)")
+            Text::new(
+                format!("Co-sell referral bonus from Partner Center ({bonus:+}, limited to 0–100)"),
+                format!(
+                    "Partner Center ortak satış (co-sell) yönlendirme bonusu ({bonus:+}, 0–100 aralığıyla sınırlı)"
+                ),
+            )
         };
         breakdown.push(line("partner_center_cosell", label, boosted - unboosted));
         boosted
@@ -115,11 +144,17 @@ fn scored(signals: &Signals, partner: &PartnerContext, rules: &Rules) -> Score {
     let placed = placement(rules, provider, readiness_score, partner);
     let reason = if partner.cosell {
         // The configured bonus, as §6 words it; the breakdown line shows what was actually added.
-        let sentence = format!(
-            "Includes a co-sell referral bonus ({:+}).",
-            partner.cosell_bonus
-        );
-        join_sentences(&placed.reason, &sentence)
+        let bonus = partner.cosell_bonus;
+        Text::new(
+            join_sentences(
+                &placed.reason.en,
+                &format!("Includes a co-sell referral bonus ({bonus:+})."),
+            ),
+            join_sentences(
+                &placed.reason.tr,
+                &format!("Ortak satış (co-sell) yönlendirme bonusu ({bonus:+}) dahildir."),
+            ),
+        )
     } else {
         placed.reason
     };
@@ -144,12 +179,14 @@ fn scored(signals: &Signals, partner: &PartnerContext, rules: &Rules) -> Score {
         readiness_score,
         segment: placed.segment,
         segment_rule: placed.rule,
-        reason,
+        reason: reason.en,
+        reason_tr: reason.tr,
         technical_heat: priority.technical_heat,
         commercial_segment: priority.commercial_segment,
         commercial_heat: priority.commercial_heat,
         priority_category: priority.category,
-        priority_label: priority.label,
+        priority_label: priority.label.en,
+        priority_label_tr: priority.label.tr,
         breakdown,
         rules_version: rules.version.clone(),
     }
@@ -157,12 +194,20 @@ fn scored(signals: &Signals, partner: &PartnerContext, rules: &Rules) -> Score {
 
 /// The DNS score (clamped to 0–100) and its breakdown lines, `clamp` included, `total` not.
 fn dns_breakdown(signals: &Signals, rules: &Rules) -> (i32, Vec<BreakdownLine>) {
+    let provider = signals.provider;
     let mut lines = vec![
-        line("base_score", "Base score", rules.base_score),
+        line(
+            "base_score",
+            Text::new("Base score", "Taban puan"),
+            rules.base_score,
+        ),
         line(
             "provider",
-            format!("Mail provider: {}", signals.provider),
-            rules.provider_points(signals.provider),
+            Text::new(
+                format!("Mail provider: {provider}"),
+                format!("E-posta sağlayıcısı: {provider}"),
+            ),
+            rules.provider_points(provider),
         ),
     ];
     lines.extend(
@@ -170,14 +215,17 @@ fn dns_breakdown(signals: &Signals, rules: &Rules) -> (i32, Vec<BreakdownLine>) 
             .checks
             .iter()
             .filter(|check| applies(check.kind, signals, rules.spf_max_includes))
-            .map(|check| line(check.kind.key(), &check.label, check.points)),
+            .map(|check| line(check.kind.key(), check.label.clone(), check.points)),
     );
     let raw: i32 = lines.iter().map(|line| line.points).sum();
     let dns_score = raw.clamp(0, 100);
     if dns_score != raw {
         lines.push(line(
             "clamp",
-            format!("Kept within 0–100 (points added up to {raw})"),
+            Text::new(
+                format!("Kept within 0–100 (points added up to {raw})"),
+                format!("0–100 aralığında tutuldu (puanların toplamı {raw})"),
+            ),
             dns_score - raw,
         ));
     }
@@ -231,7 +279,7 @@ pub(crate) fn reachable_dns_scores(rules: &Rules, provider: Provider) -> BTreeSe
 struct Placement {
     segment: Segment,
     rule: String,
-    reason: String,
+    reason: Text,
 }
 
 fn placement(rules: &Rules, provider: Provider, score: i32, partner: &PartnerContext) -> Placement {
@@ -239,20 +287,35 @@ fn placement(rules: &Rules, provider: Provider, score: i32, partner: &PartnerCon
         return Placement {
             segment: Segment::Existing,
             rule: "azure_tenant".to_owned(),
-            reason: "M365 existing customer (Azure Tenant ID)".to_owned(),
+            reason: Text::new(
+                "M365 existing customer (Azure Tenant ID)",
+                "Mevcut M365 müşterisi (Azure Kiracı Kimliği)",
+            ),
         };
     }
     match first_match(&rules.segment_rules, &Facts::new(provider, score)) {
         Some((index, outcome)) => Placement {
             segment: outcome.segment,
             rule: (index + 1).to_string(),
-            reason: format!("{}. Score: {score}, Provider: {provider}.", outcome.reason),
+            reason: Text::new(
+                format!(
+                    "{}. Score: {score}, Provider: {provider}.",
+                    outcome.reason.en
+                ),
+                format!(
+                    "{}. Puan: {score}, Sağlayıcı: {provider}.",
+                    outcome.reason.tr
+                ),
+            ),
         },
         None => Placement {
             segment: Segment::Skip,
             rule: "fallback".to_owned(),
-            reason: format!(
-                "Score {score} with provider {provider} did not match any segment rule."
+            reason: Text::new(
+                format!("Score {score} with provider {provider} did not match any segment rule."),
+                format!(
+                    "{score} puan ve {provider} sağlayıcısı hiçbir segment kuralıyla eşleşmedi."
+                ),
             ),
         },
     }
@@ -272,7 +335,7 @@ struct Priority {
     commercial_segment: CommercialSegment,
     commercial_heat: CommercialHeat,
     category: PriorityCategory,
-    label: String,
+    label: Text,
 }
 
 /// The CSP P-model (§5.4): each list sees the facts decided before it.
@@ -291,7 +354,10 @@ fn p_model(rules: &Rules, provider: Provider, segment: Segment, score: i32) -> P
         .map_or(FALLBACK_COMMERCIAL_HEAT, |(_, &heat)| heat);
     facts.commercial_heat = Some(commercial_heat);
     let (category, label) = first_match(&rules.priority_rules, &facts).map_or_else(
-        || (FALLBACK_CATEGORY, FALLBACK_PRIORITY_LABEL.to_owned()),
+        || {
+            let (en, tr) = FALLBACK_PRIORITY_LABEL;
+            (FALLBACK_CATEGORY, Text::new(en, tr))
+        },
         |(_, outcome)| (outcome.category, outcome.label.clone()),
     );
     Priority {
@@ -315,14 +381,19 @@ fn rank(category: PriorityCategory) -> u8 {
     }
 }
 
-fn line(name: &str, label: impl Into<String>, points: i32) -> BreakdownLine {
+fn line(name: &str, label: Text, points: i32) -> BreakdownLine {
     BreakdownLine {
         name: name.to_owned(),
-        label: label.into(),
+        label: label.en,
+        label_tr: label.tr,
         points,
     }
 }
 
 fn total(points: i32) -> BreakdownLine {
-    line("total", "Readiness score", points)
+    line(
+        "total",
+        Text::new("Readiness score", "Hazırlık puanı"),
+        points,
+    )
 }

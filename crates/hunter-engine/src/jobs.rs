@@ -22,7 +22,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hunter_core::Domain;
+use hunter_core::{Domain, Text};
 use hunter_store::{Backend, ClaimedJob, Job, JobEnd, JobKind, Lease, Source, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
@@ -386,7 +386,7 @@ impl Worker {
                 _ => {
                     tracing::error!(job_id = id, kind = %job.kind, error = %e, "job failed");
                     JobEnd::Failed {
-                        message: e.to_string(),
+                        message: job_failed(&e),
                     }
                 }
             },
@@ -403,7 +403,7 @@ impl Worker {
             Err(e) if completing && !e.is_unavailable() => {
                 tracing::error!(job_id = id, error = %e, "job could not complete");
                 let failed = JobEnd::Failed {
-                    message: e.to_string(),
+                    message: job_failed(&e),
                 };
                 match self.store.finish_job(&lease, failed).await {
                     Ok(()) => Ran::Done,
@@ -450,4 +450,10 @@ impl Worker {
             }
         }
     }
+}
+
+/// Why a job failed, for people: the cause is technical text in English (a store, file or
+/// Partner Center error), which the Turkish message quotes.
+fn job_failed(cause: &impl std::fmt::Display) -> Text {
+    Text::new(cause.to_string(), format!("iş tamamlanamadı: {cause}"))
 }

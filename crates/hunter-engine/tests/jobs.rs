@@ -10,8 +10,8 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hunter_core::Domain;
 use hunter_core::rules::Rules;
+use hunter_core::{Domain, Text};
 use hunter_engine::config::Config;
 use hunter_engine::import::{Detection, RowOutcome, each_row, reader};
 use hunter_engine::jobs::{JobQueue, WorkerOptions};
@@ -439,7 +439,9 @@ async fn a_resumed_import_skips_the_rows_already_ingested() {
             each_row(table, Detection::Exact, |outcome, _| {
                 match outcome {
                     RowOutcome::Ingest(input) => first.inputs.push(input),
-                    RowOutcome::Skip(s) => first.skipped.push(JobError::at_row(s.row, s.reason)),
+                    RowOutcome::Skip(s) => first
+                        .skipped
+                        .push(JobError::at_row(s.row, Text::new(s.reason, s.reason_tr))),
                 }
                 match first.inputs.len() + first.skipped.len() < 20 {
                     true => ControlFlow::Continue(()),
@@ -508,7 +510,10 @@ async fn an_import_of_a_file_without_usable_columns_fails_saying_why() {
         assert_eq!(done.status, JobStatus::Failed);
         let reason = done.result.unwrap()["error"].as_str().unwrap().to_owned();
         assert!(reason.contains("none of the columns"), "{reason}");
-        assert_eq!(done.errors, [JobError::general(reason)]);
+        assert_eq!(done.errors.len(), 1);
+        assert_eq!(done.errors[0].message, reason);
+        let turkish = done.errors[0].message_tr.as_deref().unwrap_or_default();
+        assert_eq!(turkish, format!("iş tamamlanamadı: {reason}"));
     })
     .await;
 }

@@ -5,7 +5,8 @@
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use futures::stream::{self, BoxStream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use hunter_core::Lang;
 use hunter_core::model::Lead;
 use hunter_store::StoreError;
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
@@ -106,6 +107,15 @@ fn cells(lead: Lead) -> [Cell; COLUMNS.len()] {
     ]
 }
 
+/// The lead with `reason` and `priority_label` in `lang`.
+fn in_language(mut lead: Lead, lang: Lang) -> Lead {
+    if lang == Lang::Tr {
+        std::mem::swap(&mut lead.reason, &mut lead.reason_tr);
+        std::mem::swap(&mut lead.priority_label, &mut lead.priority_label_tr);
+    }
+    lead
+}
+
 /// `leads_YYYY-MM-DD_HH-MM-SS.<ext>`, UTC.
 fn file_name(format: Format) -> String {
     let ext = match format {
@@ -118,11 +128,14 @@ fn file_name(format: Format) -> String {
     )
 }
 
-/// The download of `leads` in `format`.
+/// The download of `leads` in `format`, its texts for people in `lang`: the file is written
+/// after the handler has returned, outside the request's language scope, so it is passed in.
 pub async fn export(
     format: Format,
-    mut leads: BoxStream<'static, Result<Lead, StoreError>>,
+    lang: Lang,
+    leads: BoxStream<'static, Result<Lead, StoreError>>,
 ) -> Result<Response, ApiError> {
+    let mut leads = leads.map_ok(move |lead| in_language(lead, lang)).boxed();
     // Waiting for the first row lets a failing query answer with a proper error, before any
     // byte of the file is sent.
     let first = leads.next().await.transpose()?;

@@ -5,6 +5,7 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
+use hunter_core::Lang;
 use hunter_core::model::{PriorityCategory, Provider, Segment};
 use hunter_store::{LeadFilter, LeadSort, ReferralFilter as TrackedFilter, SortOrder};
 use serde::{Deserialize, Deserializer, de};
@@ -236,6 +237,10 @@ pub struct ExportParams {
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::format)]
     pub format: Option<Format>,
+    /// `en` or `tr`: the language of `reason` and `priority_label`; `Accept-Language` without it.
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::lang)]
+    pub lang: Option<Lang>,
 }
 
 /// `POST /api/ingest/file` options.

@@ -16,6 +16,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 
+use crate::i18n;
+
 /// `referral_type` values (`contract.md` §4).
 pub const REFERRAL_TYPES: &[&str] = &["co-sell", "marketplace", "solution-provider"];
 
@@ -58,6 +60,9 @@ pub(crate) fn sort_order() -> Object {
 }
 pub(crate) fn format() -> Object {
     names(["csv", "xlsx"], false)
+}
+pub(crate) fn lang() -> Object {
+    names(["en", "tr"], false)
 }
 fn referral_type() -> Object {
     names(REFERRAL_TYPES, true)
@@ -183,11 +188,13 @@ impl From<Lead> for LeadView {
             readiness_score,
             segment,
             reason,
+            reason_tr,
             technical_heat,
             commercial_segment,
             commercial_heat,
             priority_category,
             priority_label,
+            priority_label_tr,
             referral_type,
             azure_tenant_id,
             scan_status,
@@ -203,6 +210,10 @@ impl From<Lead> for LeadView {
             expires_at,
             nameservers,
         } = lead;
+        // Texts for people in the request's language (`team.md` §7).
+        let lang = i18n::current();
+        let reason = lang.pick(reason, reason_tr);
+        let priority_label = lang.pick(priority_label, priority_label_tr);
         LeadView {
             domain,
             company_name,
@@ -314,12 +325,13 @@ impl From<BreakdownLine> for BreakdownLineView {
         BreakdownLine {
             name,
             label,
+            label_tr,
             points,
         }: BreakdownLine,
     ) -> Self {
         BreakdownLineView {
             name,
-            label,
+            label: i18n::current().pick(label, label_tr),
             points,
         }
     }
@@ -389,13 +401,14 @@ pub struct JobErrorView {
 }
 
 impl From<JobError> for JobErrorView {
-    fn from(
-        JobError {
+    fn from(error: JobError) -> Self {
+        let message = error.message_in(i18n::current()).to_owned();
+        let JobError {
             row,
             domain,
-            message,
-        }: JobError,
-    ) -> Self {
+            message: _,
+            message_tr: _,
+        } = error;
         JobErrorView {
             row,
             domain,

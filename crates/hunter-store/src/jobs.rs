@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use hunter_core::model::UnknownName;
+use hunter_core::{Lang, Text};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
@@ -119,7 +120,8 @@ macro_rules! name_conversions {
 name_conversions!(JobKind);
 name_conversions!(JobStatus);
 
-/// One entry of a job's `errors`: what went wrong, and where (a file row or a domain).
+/// One entry of a job's `errors`: what went wrong, and where (a file row or a domain), in
+/// English and Turkish.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,31 +129,39 @@ pub struct JobError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     pub message: String,
+    /// Absent in errors stored before jobs had Turkish messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_tr: Option<String>,
 }
 
 impl JobError {
-    pub fn at_row(row: u64, message: impl Into<String>) -> JobError {
-        JobError {
-            row: Some(row),
-            domain: None,
-            message: message.into(),
-        }
+    pub fn at_row(row: u64, message: Text) -> JobError {
+        JobError::new(Some(row), None, message)
     }
 
-    pub fn for_domain(domain: impl Into<String>, message: impl Into<String>) -> JobError {
-        JobError {
-            row: None,
-            domain: Some(domain.into()),
-            message: message.into(),
-        }
+    pub fn for_domain(domain: impl Into<String>, message: Text) -> JobError {
+        JobError::new(None, Some(domain.into()), message)
     }
 
     /// An error of the job as a whole.
-    pub fn general(message: impl Into<String>) -> JobError {
+    pub fn general(message: Text) -> JobError {
+        JobError::new(None, None, message)
+    }
+
+    fn new(row: Option<u64>, domain: Option<String>, message: Text) -> JobError {
         JobError {
-            row: None,
-            domain: None,
-            message: message.into(),
+            row,
+            domain,
+            message: message.en,
+            message_tr: Some(message.tr),
+        }
+    }
+
+    /// The message in `lang`; English where no Turkish one was stored.
+    pub fn message_in(&self, lang: Lang) -> &str {
+        match (lang, &self.message_tr) {
+            (Lang::Tr, Some(tr)) => tr,
+            _ => &self.message,
         }
     }
 }
@@ -235,10 +245,10 @@ pub enum ItemDone {
     Scanned {
         // Boxed: a scan record is large, and batches move many of these.
         record: Box<ScanRecord>,
-        failure: Option<String>,
+        failure: Option<Text>,
     },
     /// Nothing to store; the item counts as failed.
-    Failed { domain: String, message: String },
+    Failed { domain: String, message: Text },
 }
 
 impl ItemDone {
@@ -291,9 +301,9 @@ pub struct ImportRows {
 pub enum JobEnd {
     /// Every unit of work was processed (`processed == total`, checked).
     Completed { result: Value },
-    /// The job as a whole could not go on. The message becomes `result.error` (and an entry of
-    /// `errors` while there is room).
-    Failed { message: String },
+    /// The job as a whole could not go on. The message becomes `result.error` (in English) and
+    /// an entry of `errors` while there is room.
+    Failed { message: Text },
 }
 
 /// Columns of [`Job`], in `job_from_row`'s terms.
@@ -643,7 +653,7 @@ impl Store {
             JobEnd::Completed { result } => (JobStatus::Completed, result.clone(), None),
             JobEnd::Failed { message } => (
                 JobStatus::Failed,
-                serde_json::json!({ "error": message }),
+                serde_json::json!({ "error": message.en }),
                 Some(JobError::general(message.clone())),
             ),
         };

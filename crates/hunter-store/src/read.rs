@@ -1,6 +1,7 @@
 //! Reading leads, signals and provider history back.
 
-use hunter_core::model::{Lead, Score, Signals};
+use hunter_core::model::{BreakdownLine, Lead, Score, Signals};
+use serde::Deserialize;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 
@@ -38,12 +39,15 @@ impl Store {
     }
 
     /// The stored `lead_scores` row as a [`Score`], breakdown and rules version included
-    /// ("why this score", re-scoring under new rules).
+    /// ("why this score", re-scoring under new rules). A score stored before Turkish texts
+    /// existed (until its re-score) reads its English texts as the Turkish ones.
     pub async fn score(&self, domain: &str) -> Result<Option<Score>, StoreError> {
         let row = sqlx::query(
             "SELECT provider, dns_score, readiness_score, segment, segment_rule, reason,
+                    COALESCE(reason_tr, reason) AS reason_tr,
                     technical_heat, commercial_segment, commercial_heat, priority_category,
-                    priority_label, breakdown, rules_version
+                    priority_label, COALESCE(priority_label_tr, priority_label) AS priority_label_tr,
+                    breakdown, rules_version
              FROM lead_scores WHERE domain = $1",
         )
         .bind(domain)
@@ -59,12 +63,18 @@ impl Store {
                     segment: c.parse("segment")?,
                     segment_rule: c.text("segment_rule")?,
                     reason: c.text("reason")?,
+                    reason_tr: c.text("reason_tr")?,
                     technical_heat: c.parse("technical_heat")?,
                     commercial_segment: c.parse("commercial_segment")?,
                     commercial_heat: c.parse("commercial_heat")?,
                     priority_category: c.parse("priority_category")?,
                     priority_label: c.text("priority_label")?,
-                    breakdown: c.json("breakdown")?,
+                    priority_label_tr: c.text("priority_label_tr")?,
+                    breakdown: c
+                        .json::<Vec<StoredLine>>("breakdown")?
+                        .into_iter()
+                        .map(BreakdownLine::from)
+                        .collect(),
                     rules_version: c.text("rules_version")?,
                 })
             })
@@ -96,13 +106,33 @@ impl Store {
     }
 }
 
+/// A breakdown line as stored: without `label_tr` when written before Turkish texts existed.
+#[derive(Deserialize)]
+struct StoredLine {
+    name: String,
+    label: String,
+    label_tr: Option<String>,
+    points: i32,
+}
+
+impl From<StoredLine> for BreakdownLine {
+    fn from(line: StoredLine) -> Self {
+        BreakdownLine {
+            label_tr: line.label_tr.unwrap_or_else(|| line.label.clone()),
+            name: line.name,
+            label: line.label,
+            points: line.points,
+        }
+    }
+}
+
 /// The `leads` view columns that make a [`Lead`], in the order [`lead_from_row`] reads them.
 pub(crate) const LEAD_COLUMNS: &str = "domain, company_name, provider, gateway, local_provider, \
     tenant_size, mx_root, spf, dkim, dmarc_policy, dmarc_coverage, readiness_score, segment, \
     reason, technical_heat, commercial_segment, commercial_heat, priority_category, \
     priority_label, referral_type, azure_tenant_id, scan_status, scanned_at, entra_tenant_id, \
     dkim_selectors, spf_include_count, dmarc_subdomain_policy, mx_records, dns_score, segment_rule, \
-    registrar, expires_at, nameservers";
+    registrar, expires_at, nameservers, reason_tr, priority_label_tr";
 
 /// Decodes one row of the `leads` view.
 pub(crate) fn lead_from_row(row: &AnyRow) -> Result<Lead, StoreError> {
@@ -122,11 +152,13 @@ pub(crate) fn lead_from_row(row: &AnyRow) -> Result<Lead, StoreError> {
         readiness_score: c.int("readiness_score")?,
         segment: c.parse("segment")?,
         reason: c.text("reason")?,
+        reason_tr: c.text("reason_tr")?,
         technical_heat: c.parse("technical_heat")?,
         commercial_segment: c.parse("commercial_segment")?,
         commercial_heat: c.parse("commercial_heat")?,
         priority_category: c.parse("priority_category")?,
         priority_label: c.text("priority_label")?,
+        priority_label_tr: c.text("priority_label_tr")?,
         referral_type: c.opt_text("referral_type")?,
         azure_tenant_id: c.opt_text("azure_tenant_id")?,
         scan_status: c.parse("scan_status")?,

@@ -33,7 +33,8 @@ impl Store {
 
 impl Store {
     /// Up to `limit` domains, in domain order after `after`, whose stored score was computed
-    /// under a rules version other than `rules_version` (`hunter.md` §5.1).
+    /// under a rules version other than `rules_version` (`hunter.md` §5.1), or before scores
+    /// had Turkish texts (migration 0008 leaves those null).
     pub async fn stale_scores(
         &self,
         rules_version: &str,
@@ -42,7 +43,7 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
             "SELECT domain FROM lead_scores
-             WHERE rules_version <> $1 AND domain > $2
+             WHERE (rules_version <> $1 OR reason_tr IS NULL) AND domain > $2
              ORDER BY domain LIMIT $3",
         )
         .bind(rules_version)
@@ -456,7 +457,7 @@ async fn upsert_signals(
 }
 
 /// Values per `lead_scores` row, after the shared `$1` (the write time).
-const SCORE_VALUES: usize = 14;
+const SCORE_VALUES: usize = 16;
 
 /// One row per domain (distinct), updated in place. `referral_type` and `azure_tenant_id` are
 /// Partner Center facts, not scan results: a rescan leaves them as they are.
@@ -470,7 +471,8 @@ async fn upsert_scores(
             "INSERT INTO lead_scores (
                  domain, provider, dns_score, readiness_score, segment, segment_rule, reason,
                  technical_heat, commercial_segment, commercial_heat, priority_category,
-                 priority_label, breakdown, rules_version, created_at, updated_at)
+                 priority_label, breakdown, rules_version, reason_tr, priority_label_tr,
+                 created_at, updated_at)
              VALUES ",
         );
         sql.push_str(&timed_rows(chunk.len(), SCORE_VALUES));
@@ -489,6 +491,8 @@ async fn upsert_scores(
                  priority_label = excluded.priority_label,
                  breakdown = excluded.breakdown,
                  rules_version = excluded.rules_version,
+                 reason_tr = excluded.reason_tr,
+                 priority_label_tr = excluded.priority_label_tr,
                  updated_at = excluded.updated_at",
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
@@ -507,7 +511,9 @@ async fn upsert_scores(
                 .bind(score.priority_category.as_str())
                 .bind(&score.priority_label)
                 .bind(to_json(&score.breakdown)?)
-                .bind(&score.rules_version);
+                .bind(&score.rules_version)
+                .bind(&score.reason_tr)
+                .bind(&score.priority_label_tr);
         }
         query.execute(&mut **tx).await?;
     }

@@ -9,6 +9,7 @@ use common::{Db, Schema, on_each_backend};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
+use hunter_core::Text;
 use hunter_core::model::{PartnerContext, ScanStatus, Signals};
 use hunter_core::rules::Rules;
 use hunter_store::{
@@ -65,9 +66,12 @@ fn record(domain: &str, status: ScanStatus) -> ScanRecord {
 fn scanned(domain: &str, status: ScanStatus) -> ItemDone {
     ItemDone::Scanned {
         record: Box::new(record(domain, status)),
-        failure: status
-            .is_scan_failure()
-            .then(|| format!("scan failed: {status}")),
+        failure: status.is_scan_failure().then(|| {
+            Text::new(
+                format!("scan failed: {status}"),
+                format!("tarama başarısız: {status}"),
+            )
+        }),
     }
 }
 
@@ -153,7 +157,10 @@ async fn a_scan_job_counts_every_item_once_and_completes_at_total() {
         );
         assert_eq!(
             job_now.errors,
-            [JobError::for_domain("known.com", "scan failed: timeout")]
+            [JobError::for_domain(
+                "known.com",
+                Text::new("scan failed: timeout", "tarama başarısız: timeout")
+            )]
         );
         assert!(s.lead("b.com").await.unwrap().is_some());
 
@@ -168,7 +175,7 @@ async fn a_scan_job_counts_every_item_once_and_completes_at_total() {
             &lease,
             &[ItemDone::Failed {
                 domain: "a.com".into(),
-                message: "not a valid domain".into(),
+                message: Text::new("not a valid domain", "geçerli bir alan adı değil"),
             }],
         )
         .await
@@ -221,7 +228,11 @@ async fn a_scan_job_counts_every_item_once_and_completes_at_total() {
         assert_eq!(shown["status"], "completed");
         assert_eq!(
             shown["errors"][0],
-            json!({ "domain": "known.com", "message": "scan failed: timeout" })
+            json!({
+                "domain": "known.com",
+                "message": "scan failed: timeout",
+                "message_tr": "tarama başarısız: timeout"
+            })
         );
     })
     .await;
@@ -318,7 +329,7 @@ async fn an_expired_lease_is_reclaimed_and_shuts_the_old_holder_out() {
             s.finish_job(
                 &old.lease,
                 JobEnd::Failed {
-                    message: "x".into(),
+                    message: Text::new("x", "x"),
                 },
             )
             .await
@@ -436,7 +447,10 @@ async fn import_rows_commit_with_the_file_position_and_are_never_ingested_twice(
             start: 0,
             rows: 3,
             inputs: vec![csv_input("a.com", 2), csv_input("b.com", 4)],
-            skipped: vec![JobError::at_row(3, "no usable domain")],
+            skipped: vec![JobError::at_row(
+                3,
+                Text::new("no usable domain", "kullanılabilir alan adı yok"),
+            )],
             queue_scans: true,
         };
         s.record_import_rows(&lease, &first).await.unwrap();
@@ -474,7 +488,10 @@ async fn import_rows_commit_with_the_file_position_and_are_never_ingested_twice(
                 start: 3,
                 rows: 2,
                 inputs: vec![csv_input("c.com", 5)],
-                skipped: vec![JobError::at_row(6, "duplicate of row 2 (a.com)")],
+                skipped: vec![JobError::at_row(
+                    6,
+                    Text::new("duplicate of row 2 (a.com)", "2. satırın tekrarı (a.com)"),
+                )],
                 queue_scans: true,
             },
         )
@@ -526,7 +543,12 @@ async fn errors_keep_the_first_hundred_and_a_failed_job_says_why() {
             .unwrap();
         s.set_job_total(&c.lease, 150).await.unwrap();
         let skipped: Vec<JobError> = (2..152)
-            .map(|row| JobError::at_row(row, "no domain, website or email"))
+            .map(|row| {
+                JobError::at_row(
+                    row,
+                    Text::new("no domain, website or email", "alan adı yok"),
+                )
+            })
             .collect();
         s.record_import_rows(
             &c.lease,
@@ -549,7 +571,7 @@ async fn errors_keep_the_first_hundred_and_a_failed_job_says_why() {
         s.finish_job(
             &c.lease,
             JobEnd::Failed {
-                message: "the database went away".into(),
+                message: Text::new("the database went away", "veritabanı gitti"),
             },
         )
         .await
@@ -575,13 +597,13 @@ async fn errors_keep_the_first_hundred_and_a_failed_job_says_why() {
         s.finish_job(
             &c.lease,
             JobEnd::Failed {
-                message: "boom".into(),
+                message: Text::new("boom", "bum"),
             },
         )
         .await
         .unwrap();
         let job = s.job(&c.job.id).await.unwrap().unwrap();
-        assert_eq!(job.errors, [JobError::general("boom")]);
+        assert_eq!(job.errors, [JobError::general(Text::new("boom", "bum"))]);
     })
     .await;
 }

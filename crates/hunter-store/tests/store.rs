@@ -126,20 +126,24 @@ fn score(provider: Provider, readiness: i32) -> Score {
         segment: Segment::Existing,
         segment_rule: "1".into(),
         reason: format!("Already on Microsoft 365. Score: {readiness}, Provider: {provider}."),
+        reason_tr: format!("Zaten Microsoft 365. Puan: {readiness}, Sağlayıcı: {provider}."),
         technical_heat: TechnicalHeat::Hot,
         commercial_segment: CommercialSegment::Renewal,
         commercial_heat: CommercialHeat::Medium,
         priority_category: PriorityCategory::P4,
         priority_label: "Renewal Pressure".into(),
+        priority_label_tr: "Yenileme Baskısı".into(),
         breakdown: vec![
             BreakdownLine {
                 name: "provider".into(),
                 label: "Provider M365".into(),
+                label_tr: "Sağlayıcı M365".into(),
                 points: 50,
             },
             BreakdownLine {
                 name: "total".into(),
                 label: "Total".into(),
+                label_tr: "Toplam".into(),
                 points: readiness,
             },
         ],
@@ -168,11 +172,13 @@ fn failed_record(domain: &str, status: ScanStatus, at: &str) -> ScanRecord {
             segment: Segment::Skip,
             segment_rule: "scan_failed".into(),
             reason: "Scan failed: the MX lookup timed out.".into(),
+            reason_tr: "Tarama başarısız: MX sorgusu zaman aşımına uğradı.".into(),
             technical_heat: TechnicalHeat::Cold,
             commercial_segment: CommercialSegment::NoGo,
             commercial_heat: CommercialHeat::Low,
             priority_category: PriorityCategory::P6,
             priority_label: "No-Go / Archive".into(),
+            priority_label_tr: "Uygun Değil / Arşiv".into(),
             breakdown: vec![],
             rules_version: "0123456789ab".into(),
         },
@@ -229,6 +235,7 @@ async fn migrations_round_trip_up_down_up() {
                 (4, "lead list".to_owned()),
                 (5, "shared jobs".to_owned()),
                 (6, "turkish search".to_owned()),
+                (8, "turkish texts".to_owned()),
             ]
         );
         assert!(status.iter().all(|m| !m.applied));
@@ -236,7 +243,7 @@ async fn migrations_round_trip_up_down_up() {
         let applied = s.migrate_up().await.unwrap();
         assert_eq!(
             applied.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [1, 2, 3, 4, 5, 6]
+            [1, 2, 3, 4, 5, 6, 8]
         );
         assert!(s.migrate_up().await.unwrap().is_empty(), "up is idempotent");
         assert!(
@@ -262,10 +269,10 @@ async fn migrations_round_trip_up_down_up() {
             assert!(db.table_exists(table).await, "{table} exists after up");
         }
 
-        let reverted = s.migrate_down(DownSteps::Count(5)).await.unwrap();
+        let reverted = s.migrate_down(DownSteps::Count(6)).await.unwrap();
         assert_eq!(
             reverted.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [6, 5, 4, 3, 2]
+            [8, 6, 5, 4, 3, 2]
         );
         let applied: Vec<_> = s
             .migration_status()
@@ -274,7 +281,7 @@ async fn migrations_round_trip_up_down_up() {
             .iter()
             .map(|m| m.applied)
             .collect();
-        assert_eq!(applied, [true, false, false, false, false, false]);
+        assert_eq!(applied, [true, false, false, false, false, false, false]);
         assert!(db.table_exists("companies").await);
         assert!(!db.table_exists("partner_center_referrals").await);
         assert!(!db.table_exists("job_items").await);
@@ -301,14 +308,14 @@ async fn migrations_round_trip_up_down_up() {
         assert!(s.migrate_down(DownSteps::All).await.unwrap().is_empty());
 
         let applied = s.migrate_up().await.unwrap();
-        assert_eq!(applied.len(), 6);
+        assert_eq!(applied.len(), 7);
         s.ingest(&[input(Source::Domain, "a.com", None)])
             .await
             .unwrap();
         assert_eq!(db.count("companies", "a.com").await, 1);
 
         // Count larger than what is applied reverts everything, and no more.
-        assert_eq!(s.migrate_down(DownSteps::Count(9)).await.unwrap().len(), 6);
+        assert_eq!(s.migrate_down(DownSteps::Count(9)).await.unwrap().len(), 7);
         assert!(
             s.migrate_down(DownSteps::Count(1))
                 .await
@@ -681,6 +688,54 @@ async fn partner_center_raw_leads_upsert_while_other_sources_append() {
         no_ref.source_ref = None;
         let err = s.ingest(&[no_ref]).await.unwrap_err();
         assert!(matches!(err, StoreError::InvalidInput(_)), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_score_stored_before_turkish_texts_reads_english_until_it_is_rescored() {
+    common::on_each_backend(Schema::Migrated, |db| async move {
+        let s = &db.store;
+        let record = ok_record("old.com", Provider::M365, T1);
+        s.save_scans(std::slice::from_ref(&record)).await.unwrap();
+        assert!(
+            s.stale_scores("0123456789ab", None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // What migration 0008 leaves of a row scored before it: no Turkish texts anywhere.
+        sqlx::query(
+            "UPDATE lead_scores SET reason_tr = NULL, priority_label_tr = NULL,
+                 breakdown = '[{\"name\":\"total\",\"label\":\"Total\",\"points\":80}]'
+             WHERE domain = $1",
+        )
+        .bind("old.com")
+        .execute(&db.raw)
+        .await
+        .unwrap();
+        let lead = s.lead("old.com").await.unwrap().unwrap();
+        assert_eq!(lead.reason_tr, record.score.reason);
+        assert_eq!(lead.priority_label_tr, "Renewal Pressure");
+        let score = s.score("old.com").await.unwrap().unwrap();
+        assert_eq!(score.reason_tr, record.score.reason);
+        assert_eq!(score.priority_label_tr, "Renewal Pressure");
+        assert_eq!(score.breakdown[0].label_tr, "Total");
+        // Same rules version, yet due for a re-score, which writes both languages.
+        assert_eq!(
+            s.stale_scores("0123456789ab", None, 10).await.unwrap(),
+            ["old.com"]
+        );
+        s.save_scores(&[("old.com".to_owned(), record.score.clone())])
+            .await
+            .unwrap();
+        assert_eq!(s.score("old.com").await.unwrap().unwrap(), record.score);
+        assert!(
+            s.stale_scores("0123456789ab", None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }

@@ -491,3 +491,87 @@ fn reachable_dns_scores_follow_the_points() {
     let unknown = reachable_dns_scores(&rules, Provider::Unknown);
     assert_eq!(unknown.last(), Some(&40));
 }
+
+#[test]
+fn every_text_is_in_turkish_too_and_english_is_unchanged() {
+    let row1 = score_row(1);
+    assert_eq!(
+        (row1.reason.as_str(), row1.reason_tr.as_str()),
+        (
+            "Already on Microsoft 365; protect the account and upsell. Score: 90, Provider: M365.",
+            "Zaten Microsoft 365 kullanıyor; hesabı koruyun ve ek satış yapın. Puan: 90, \
+             Sağlayıcı: M365."
+        )
+    );
+    assert_eq!(
+        (
+            row1.priority_label.as_str(),
+            row1.priority_label_tr.as_str()
+        ),
+        ("Renewal Pressure", "Yenileme Baskısı")
+    );
+    let labels: Vec<(&str, &str)> = row1
+        .breakdown
+        .iter()
+        .map(|line| (line.label.as_str(), line.label_tr.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("Base score", "Taban puan"),
+            ("Mail provider: M365", "E-posta sağlayıcısı: M365"),
+            ("SPF record present", "SPF kaydı var"),
+            ("DKIM key found", "DKIM anahtarı bulundu"),
+            ("DMARC policy reject", "DMARC politikası reject (reddet)"),
+            ("Readiness score", "Hazırlık puanı"),
+        ]
+    );
+    let row33 = score_row(33);
+    assert_eq!(
+        row33.reason_tr,
+        "Mevcut M365 müşterisi (Azure Kiracı Kimliği). Ortak satış (co-sell) yönlendirme bonusu \
+         (+15) dahildir."
+    );
+    let expected = [
+        (
+            16,
+            "Kept within 0–100 (points added up to -15)",
+            "0–100 aralığında tutuldu (puanların toplamı -15)",
+        ),
+        (
+            30,
+            "No usable MX record (hard-fail rule mx_missing)",
+            "Kullanılabilir MX kaydı yok (kesin eleme kuralı mx_missing)",
+        ),
+        (31, "Invalid domain format", "Geçersiz alan adı biçimi"),
+    ];
+    for (row, en, tr) in expected {
+        let got = score_row(row);
+        assert!(
+            got.breakdown
+                .iter()
+                .any(|line| line.label == en && line.label_tr == tr),
+            "row {row}: {:?}",
+            got.breakdown
+        );
+    }
+    assert_eq!(
+        score_row(30).reason_tr,
+        "Kesin eleme: alan adının MX kaydı yok."
+    );
+    assert_eq!(score_row(31).priority_label_tr, "Uygun Değil / Arşiv");
+    // Every row: every text exists in both languages, and they differ (nothing left untranslated).
+    let rules = Rules::embedded();
+    for case in cases() {
+        let got = score(&case.signals, &case.partner, &rules);
+        assert_ne!(got.reason, got.reason_tr, "row {}", case.row);
+        assert_ne!(
+            got.priority_label, got.priority_label_tr,
+            "row {}",
+            case.row
+        );
+        for line in &got.breakdown {
+            assert_ne!(line.label, line.label_tr, "row {}: {}", case.row, line.name);
+        }
+    }
+}

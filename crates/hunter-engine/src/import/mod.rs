@@ -28,6 +28,8 @@ const SAMPLE: usize = 200;
 pub struct SkippedRow {
     pub row: u64,
     pub reason: String,
+    /// The same reason in Turkish.
+    pub reason_tr: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -192,6 +194,7 @@ pub fn each_row(
             Err(ReadError::Csv { row, message }) => RowOutcome::Skip(SkippedRow {
                 row,
                 reason: format!("unreadable CSV: {message}"),
+                reason_tr: format!("okunamayan CSV: {message}"),
             }),
             Err(e) => return Err(e.into()),
         };
@@ -221,10 +224,11 @@ fn to_outcome(
     map: &ColumnMap,
     first_row_of: &mut HashMap<Fingerprint, u64>,
 ) -> RowOutcome {
-    let skip = |reason: String| {
+    let skip = |reason: String, reason_tr: String| {
         RowOutcome::Skip(SkippedRow {
             row: row.number,
             reason,
+            reason_tr,
         })
     };
     let get = |col: Option<usize>| {
@@ -237,11 +241,11 @@ fn to_outcome(
         .iter()
         .find(|(col, _)| used.contains(&Some(*col)))
     {
-        return skip(format!(
-            "cell {}{} holds the spreadsheet error {err}",
-            column_letter(*col),
-            row.number
-        ));
+        let cell = format!("{}{}", column_letter(*col), row.number);
+        return skip(
+            format!("cell {cell} holds the spreadsheet error {err}"),
+            format!("{cell} hücresinde elektronik tablo hatası var: {err}"),
+        );
     }
     let fields = InputFields {
         domain: get(map.domain),
@@ -249,15 +253,27 @@ fn to_outcome(
         email: get(map.email),
     };
     if fields.domain.is_none() && fields.website.is_none() && fields.email.is_none() {
-        return skip("no domain, website or email".to_owned());
+        return skip(
+            "no domain, website or email".to_owned(),
+            "alan adı, web sitesi veya e-posta yok".to_owned(),
+        );
     }
     let domain = match fields.resolve() {
         Ok(d) => d.as_str().to_owned(),
-        Err(e) => return skip(format!("no usable domain: {e}")),
+        Err(e) => {
+            return skip(
+                format!("no usable domain: {e}"),
+                format!("kullanılabilir alan adı yok: {}", e.turkish()),
+            );
+        }
     };
     match first_row_of.entry(fingerprint(&domain)) {
         Entry::Occupied(first) => {
-            return skip(format!("duplicate of row {} ({domain})", first.get()));
+            let first = first.get();
+            return skip(
+                format!("duplicate of row {first} ({domain})"),
+                format!("{first}. satırın tekrarı ({domain})"),
+            );
         }
         Entry::Vacant(slot) => {
             slot.insert(row.number);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use hunter_core::Text;
 use hunter_store::{ImportRows, Job, JobEnd, JobError, Lease};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -174,7 +175,9 @@ async fn ingest_rows(
         for row in rows {
             match row {
                 RowOutcome::Ingest(input) => batch.inputs.push(input),
-                RowOutcome::Skip(s) => batch.skipped.push(JobError::at_row(s.row, s.reason)),
+                RowOutcome::Skip(s) => batch
+                    .skipped
+                    .push(JobError::at_row(s.row, Text::new(s.reason, s.reason_tr))),
             }
         }
         worker.store.record_import_rows(lease, &batch).await?;

@@ -2,7 +2,7 @@
 //! scanner's concurrency, and committed in batches together with the job's progress.
 
 use futures::{StreamExt, TryStreamExt, stream};
-use hunter_core::Domain;
+use hunter_core::{Domain, Text};
 use hunter_store::{ItemDone, JobItem, Lease, ScanRecord, StoreError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -90,7 +90,10 @@ pub(super) async fn scan_item(scanner: &Scanner, job_id: &str, item: JobItem) ->
         Ok(d) if d.as_str() == item.domain => d,
         _ => {
             return ItemDone::Failed {
-                message: format!("{:?} is not a normalized domain", item.domain),
+                message: Text::new(
+                    format!("{:?} is not a normalized domain", item.domain),
+                    format!("{:?} normalleştirilmiş bir alan adı değil", item.domain),
+                ),
                 domain: item.domain,
             };
         }
@@ -98,9 +101,12 @@ pub(super) async fn scan_item(scanner: &Scanner, job_id: &str, item: JobItem) ->
     let outcome = scan_domain(scanner, &domain).await;
     let status = outcome.signals.scan_status;
     ItemDone::Scanned {
-        failure: status
-            .is_scan_failure()
-            .then(|| format!("scan failed: {status}")),
+        failure: status.is_scan_failure().then(|| {
+            Text::new(
+                format!("scan failed: {status}"),
+                format!("tarama başarısız: {status}"),
+            )
+        }),
         record: Box::new(ScanRecord {
             signals: outcome.signals,
             score: outcome.score,

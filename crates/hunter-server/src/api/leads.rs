@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::export;
 use crate::extract::{ApiPath, ApiQuery};
+use crate::i18n;
 use crate::params::{ExportParams, LeadFilterParams, PageParams, SortParams};
 use crate::views::{LeadPageView, LeadView, ScoreBreakdownView};
 
@@ -99,6 +100,7 @@ pub async fn score_breakdown(
         return Err(no_lead(&domain));
     };
     let signals = signals.map(|s| s.signals);
+    let lang = i18n::current();
     Ok(Json(ScoreBreakdownView {
         domain: lead.domain,
         company_name: lead.company_name,
@@ -109,12 +111,12 @@ pub async fn score_breakdown(
         classified_provider: signals.as_ref().map(|s| s.provider),
         segment: score.segment,
         segment_rule: score.segment_rule,
-        reason: score.reason,
+        reason: lang.pick(score.reason, score.reason_tr),
         technical_heat: score.technical_heat,
         commercial_segment: score.commercial_segment,
         commercial_heat: score.commercial_heat,
         priority_category: score.priority_category,
-        priority_label: score.priority_label,
+        priority_label: lang.pick(score.priority_label, score.priority_label_tr),
         referral_type: lead.referral_type,
         azure_tenant_id: lead.azure_tenant_id,
         scan_status: lead.scan_status,
@@ -160,7 +162,8 @@ pub async fn export_leads(
     let leads = state
         .store
         .export_leads(filter.into_filter(), sort.into_sort()?);
-    export::export(params.format.unwrap_or_default(), leads).await
+    let lang = params.lang.unwrap_or_else(i18n::current);
+    export::export(params.format.unwrap_or_default(), lang, leads).await
 }
 
 fn no_lead(domain: &Domain) -> ApiError {

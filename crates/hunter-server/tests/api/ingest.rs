@@ -124,6 +124,19 @@ async fn a_file_import_job_reports_bad_rows_by_number_and_scans_the_good_ones() 
             assert_eq!(job["processed"], job["total"]);
             assert_eq!(job["failed"], 1, "{job:#}");
             assert_eq!(job["errors"][0]["row"], 4, "{job:#}");
+            // The row's error is for people: in the language the request asks for.
+            let english = job["errors"][0]["message"].as_str().unwrap();
+            assert_eq!(
+                english, "no usable domain: website: placeholder value `n/a`",
+                "{job:#}"
+            );
+            let job_path = format!("/api/jobs/{job_id}");
+            let turkish = json(server.get_in(&job_path, "tr-TR,tr;q=0.9").await, 200).await;
+            assert_eq!(
+                turkish["errors"][0]["message"],
+                "kullanılabilir alan adı yok: web sitesi: yer tutucu değer `n/a`"
+            );
+            assert_eq!(turkish["errors"][0]["row"], 4);
             for f in &fixtures {
                 let lead = json(server.get(&format!("/api/leads/{}", f.domain)).await, 200).await;
                 assert_eq!(lead["scan_status"], f.expect.scan_status, "{lead:#}");

@@ -399,3 +399,119 @@ async fn the_export_is_a_csv_with_bom_or_an_xlsx_sheet_named_leads() {
     .await;
     dns.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn texts_for_people_follow_accept_language_and_english_is_unchanged() {
+    let fixtures: Vec<_> = catalogue()
+        .into_iter()
+        .filter(|f| f.domain == "contoso-m365.com")
+        .collect();
+    let dns = DnsServer::start(&zones(&fixtures)).await;
+    let dns_addr = dns.addr();
+    on_each_backend(move |db| async move {
+        let server = Server::start(config(&db.url, dns_addr, &[])).await;
+        let scanned = server
+            .post_json("/api/scan/domain", &json!({"domain": "contoso-m365.com"}))
+            .await;
+        let english = json(scanned, 200).await;
+        let score = english["readiness_score"].as_i64().unwrap();
+        assert_eq!(
+            english["reason"],
+            format!(
+                "Already on Microsoft 365; protect the account and upsell. Score: {score}, \
+                 Provider: M365."
+            )
+        );
+        let (label_en, label_tr) = match english["priority_category"].as_str().unwrap() {
+            "P3" => (
+                "Existing Microsoft but Weak Partner",
+                "Mevcut Microsoft Müşterisi, Zayıf İş Ortağı",
+            ),
+            "P4" => ("Renewal Pressure", "Yenileme Baskısı"),
+            other => panic!("an existing M365 customer is P3 or P4, not {other}"),
+        };
+        assert_eq!(english["priority_label"], label_en);
+        let reason_tr = format!(
+            "Zaten Microsoft 365 kullanıyor; hesabı koruyun ve ek satış yapın. Puan: {score}, \
+             Sağlayıcı: M365."
+        );
+
+        let path = "/api/leads/contoso-m365.com";
+        let turkish = json(server.get_in(path, "tr-TR,tr;q=0.9,en;q=0.8").await, 200).await;
+        assert_eq!(turkish["reason"], reason_tr);
+        assert_eq!(turkish["priority_label"], label_tr);
+        // Codes and values stay as they are.
+        for key in [
+            "segment",
+            "priority_category",
+            "provider",
+            "readiness_score",
+        ] {
+            assert_eq!(turkish[key], english[key], "{key}");
+        }
+        // Without Accept-Language, or asking for another language: English, as before.
+        for answer in [
+            server.get(path).await,
+            server.get_in(path, "de-DE,en;q=0.5").await,
+        ] {
+            let lead = json(answer, 200).await;
+            assert_eq!(lead["reason"], english["reason"]);
+            assert_eq!(lead["priority_label"], label_en);
+        }
+        let listed = json(server.get_in("/api/leads", "tr").await, 200).await;
+        assert_eq!(listed["leads"][0]["reason"], reason_tr);
+
+        let breakdown = "/api/leads/contoso-m365.com/score-breakdown";
+        let labels = |b: &Value| -> Vec<(String, String)> {
+            b["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| {
+                    let name = l["name"].as_str().unwrap().to_owned();
+                    (name, l["label"].as_str().unwrap().to_owned())
+                })
+                .collect()
+        };
+        let b_en = json(server.get(breakdown).await, 200).await;
+        let b_tr = json(server.get_in(breakdown, "tr").await, 200).await;
+        let (en, tr) = (labels(&b_en), labels(&b_tr));
+        assert_eq!(en.len(), tr.len());
+        for ((name, label_en), (name_tr, label_tr)) in en.iter().zip(&tr) {
+            assert_eq!(name, name_tr);
+            assert_ne!(label_en, label_tr, "{name} is in Turkish");
+        }
+        let line = |lines: &[(String, String)], name: &str| {
+            lines.iter().find(|(n, _)| n == name).unwrap().1.clone()
+        };
+        assert_eq!(line(&en, "provider"), "Mail provider: M365");
+        assert_eq!(line(&tr, "provider"), "E-posta sağlayıcısı: M365");
+        assert_eq!(line(&en, "total"), "Readiness score");
+        assert_eq!(line(&tr, "total"), "Hazırlık puanı");
+        assert_eq!(b_en["reason"], english["reason"]);
+        assert_eq!(b_tr["reason"], reason_tr);
+        assert_eq!(b_tr["priority_label"], label_tr);
+
+        // The export follows Accept-Language, or `lang` where the UI chooses.
+        let reason_in = |bytes: &[u8]| -> String {
+            let mut reader = csv::Reader::from_reader(&bytes[3..]);
+            let column = reader.headers().unwrap().iter().position(|h| h == "reason");
+            reader.records().next().unwrap().unwrap()[column.unwrap()].to_owned()
+        };
+        let export = "/api/leads/export?format=csv";
+        let tr_csv = server.get_in(export, "tr").await.bytes().await.unwrap();
+        assert_eq!(reason_in(&tr_csv), reason_tr);
+        let en_csv = server.get(export).await.bytes().await.unwrap();
+        assert_eq!(reason_in(&en_csv), english["reason"].as_str().unwrap());
+        let chosen = server
+            .get_in("/api/leads/export?format=csv&lang=tr", "en")
+            .await;
+        assert_eq!(reason_in(&chosen.bytes().await.unwrap()), reason_tr);
+        let r = server.get("/api/leads/export?lang=de").await;
+        assert_error(r, 400, "invalid_query").await;
+
+        server.stop().await;
+    })
+    .await;
+    dns.shutdown().await;
+}

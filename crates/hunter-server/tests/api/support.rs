@@ -139,6 +139,16 @@ impl Server {
             .expect("GET answered")
     }
 
+    /// A GET asking for answers in `accept_language`.
+    pub async fn get_in(&self, path: &str, accept_language: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header("accept-language", accept_language)
+            .send()
+            .await
+            .expect("GET answered")
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
         self.client
             .post(self.url(path))
