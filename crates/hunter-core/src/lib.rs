@@ -2,6 +2,7 @@
 //! the probe hands in raw DNS answers ([`dns::RawDns`]), [`analysis::analyze`] turns them into
 //! [`model::Signals`], and [`score::score`] turns signals plus the rules file into a [`model::Score`].
 
+pub mod access;
 pub mod analysis;
 pub mod dns;
 pub mod domain;

@@ -7,6 +7,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod auth;
+
+pub use auth::{
+    AuthConfig, AuthMode, Credential, EntraConfig, ModeSetting, NotLoopback, ResponseMode,
+    SecretText,
+};
+
 const PREFIX: &str = "HUNTER_";
 
 /// Every variable Hunter reads. Anything else with the prefix is a typo and stops start-up.
@@ -35,6 +42,22 @@ const KNOWN: &[&str] = &[
     "HUNTER_PARTNER_CENTER_REQUEST_SPACING_MS",
     "HUNTER_PARTNER_CENTER_COSELL_BONUS",
     "HUNTER_PARTNER_CENTER_AZURE_TENANT_SCORE",
+    "HUNTER_AUTH_MODE",
+    "HUNTER_AUTH_PUBLIC_URL",
+    "HUNTER_AUTH_AUTHORITY_URL",
+    "HUNTER_AUTH_TENANT_ID",
+    "HUNTER_AUTH_CLIENT_ID",
+    "HUNTER_AUTH_CLIENT_SECRET",
+    "HUNTER_AUTH_CLIENT_SECRET_FILE",
+    "HUNTER_AUTH_CLIENT_CERT_PATH",
+    "HUNTER_AUTH_CLIENT_KEY_PATH",
+    "HUNTER_AUTH_RESPONSE_MODE",
+    "HUNTER_AUTH_USER_ROLE",
+    "HUNTER_AUTH_ADMIN_ROLE",
+    "HUNTER_AUTH_SESSION_IDLE_TIMEOUT",
+    "HUNTER_AUTH_SESSION_MAX_AGE",
+    "HUNTER_AUTH_CLOCK_SKEW",
+    "HUNTER_AUTH_TRUSTED_PROXIES",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +79,12 @@ pub enum ConfigError {
         expected: &'static str,
         value: String,
     },
+    #[error("{name} is needed because {because}")]
+    Missing { name: &'static str, because: String },
+    #[error(
+        "give one sign-in credential: HUNTER_AUTH_CLIENT_SECRET, HUNTER_AUTH_CLIENT_SECRET_FILE, or HUNTER_AUTH_CLIENT_CERT_PATH with HUNTER_AUTH_CLIENT_KEY_PATH, not several"
+    )]
+    TwoCredentials,
     #[error("the .env file could not be read: {0}")]
     DotEnv(String),
 }
@@ -103,6 +132,7 @@ pub struct Config {
     pub tenant_discovery_enabled: bool,
     pub rescan: RescanConfig,
     pub partner_center: PartnerCenterConfig,
+    pub auth: AuthConfig,
 }
 
 /// The nightly rescan (`hunter.md` §8).
@@ -298,6 +328,7 @@ impl Config {
                 ),
             },
             partner_center,
+            auth: auth::load(&v)?,
         })
     }
 }
