@@ -235,6 +235,7 @@ async fn migrations_round_trip_up_down_up() {
                 (4, "lead list".to_owned()),
                 (5, "shared jobs".to_owned()),
                 (6, "turkish search".to_owned()),
+                (7, "team access".to_owned()),
                 (8, "turkish texts".to_owned()),
             ]
         );
@@ -243,7 +244,7 @@ async fn migrations_round_trip_up_down_up() {
         let applied = s.migrate_up().await.unwrap();
         assert_eq!(
             applied.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [1, 2, 3, 4, 5, 6, 8]
+            [1, 2, 3, 4, 5, 6, 7, 8]
         );
         assert!(s.migrate_up().await.unwrap().is_empty(), "up is idempotent");
         assert!(
@@ -265,14 +266,19 @@ async fn migrations_round_trip_up_down_up() {
             "partner_center_sync_runs",
             "job_items",
             "job_files",
+            "users",
+            "sessions",
+            "auth_login_flows",
+            "api_keys",
+            "audit_events",
         ] {
             assert!(db.table_exists(table).await, "{table} exists after up");
         }
 
-        let reverted = s.migrate_down(DownSteps::Count(6)).await.unwrap();
+        let reverted = s.migrate_down(DownSteps::Count(7)).await.unwrap();
         assert_eq!(
             reverted.iter().map(|m| m.version).collect::<Vec<_>>(),
-            [8, 6, 5, 4, 3, 2]
+            [8, 7, 6, 5, 4, 3, 2]
         );
         let applied: Vec<_> = s
             .migration_status()
@@ -281,10 +287,14 @@ async fn migrations_round_trip_up_down_up() {
             .iter()
             .map(|m| m.applied)
             .collect();
-        assert_eq!(applied, [true, false, false, false, false, false, false]);
+        assert_eq!(
+            applied,
+            [true, false, false, false, false, false, false, false]
+        );
         assert!(db.table_exists("companies").await);
         assert!(!db.table_exists("partner_center_referrals").await);
         assert!(!db.table_exists("job_items").await);
+        assert!(!db.table_exists("api_keys").await);
 
         // Data written under 0001 only, then everything reverted.
         s.ingest(&[input(Source::Domain, "a.com", None)])

@@ -117,7 +117,7 @@ pub struct AuthConfig {
 pub enum AuthMode {
     /// No sign-in: every request acts as the principal `local` with the Admin role.
     Local,
-    Entra(EntraConfig),
+    Entra(Box<EntraConfig>),
 }
 
 /// A server that would be reachable beyond this machine without sign-in.
@@ -137,7 +137,7 @@ impl AuthConfig {
     pub fn resolve(&self, bind: SocketAddr) -> Result<AuthMode, NotLoopback> {
         match (self.mode, &self.entra) {
             (ModeSetting::Entra | ModeSetting::Auto, Some(entra)) => {
-                Ok(AuthMode::Entra(entra.clone()))
+                Ok(AuthMode::Entra(Box::new(entra.clone())))
             }
             _ if bind.ip().is_loopback() => Ok(AuthMode::Local),
             _ => Err(NotLoopback { bind }),
