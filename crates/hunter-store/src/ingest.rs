@@ -46,6 +46,45 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Records one webhook input like [`Store::ingest`], with the id of the API key it came
+    /// with on its `raw_leads` row (the key itself is never stored).
+    pub async fn ingest_webhook(
+        &self,
+        input: &NewInput,
+        api_key_id: Option<&str>,
+    ) -> Result<Ingested, StoreError> {
+        validate(input)?;
+        let now = now();
+        let mut tx = self.begin_write().await?;
+        let companies = ensure_companies(&mut tx, std::slice::from_ref(input), &[0], &now).await?;
+        let (company_id, created) = companies[input.domain.as_str()];
+        sqlx::query(
+            "INSERT INTO raw_leads
+                 (source, source_ref, company_name, email, website, domain, payload, ingested_at,
+                  updated_at, api_key_id)
+             VALUES ($2, $3, $4, $5, $6, $7, $8, $1, $1, $9)",
+        )
+        .bind(&now)
+        .bind(input.source.as_str())
+        .bind(input.source_ref.as_deref())
+        .bind(input.company_name.as_deref())
+        .bind(input.email.as_deref())
+        .bind(input.website.as_deref())
+        .bind(&input.domain)
+        .bind(to_json(&input.payload)?)
+        .bind(api_key_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Ingested {
+            domain: input.domain.clone(),
+            company_id,
+            created,
+        })
+    }
+}
+
 /// [`Store::ingest`] inside the caller's transaction, so a job can commit its progress with it.
 pub(crate) async fn ingest_in(
     tx: &mut Transaction<'static, Any>,

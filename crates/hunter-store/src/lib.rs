@@ -7,6 +7,7 @@
 //! provider changes are logged; every batch write is one transaction. Partner Center referrals
 //! are tracked once per referral id, and at most one referral sync runs at a time.
 
+mod auth;
 mod codec;
 mod db_url;
 mod error;
@@ -26,6 +27,10 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
+pub use auth::{
+    ActiveSession, ApiKeyRecord, AuditPage, AuditRecord, KeyUse, MAX_SESSIONS_PER_USER,
+    NewApiKeyRecord, NewAuditEvent, NewSession, Outcome, SignIn, UserRecord,
+};
 pub use error::{ConstraintKind, StoreError};
 pub use jobs::{
     ClaimedJob, ImportRows, ItemDone, Job, JobEnd, JobError, JobFile, JobItem, JobKind, JobStatus,
