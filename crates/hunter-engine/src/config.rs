@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-mod auth;
+pub mod auth;
 
 pub use auth::{
     AuthConfig, AuthMode, Credential, EntraConfig, ModeSetting, NotLoopback, ResponseMode,

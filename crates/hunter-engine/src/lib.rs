@@ -1,6 +1,7 @@
 //! The application layer shared by the `hunter` CLI and its server: settings, the scan pipeline,
 //! file ingestion, jobs and their schedules. It wires the pure core to the probe and the store.
 
+pub mod api_keys;
 pub mod config;
 pub mod import;
 pub mod jobs;
