@@ -18,6 +18,8 @@ pub struct ApiError {
     code: &'static str,
     en: String,
     tr: String,
+    /// Seconds for a `Retry-After` header (429, 503).
+    retry_after: Option<u64>,
 }
 
 /// The error envelope.
@@ -47,7 +49,14 @@ impl ApiError {
             code,
             en: en.into(),
             tr: tr.into(),
+            retry_after: None,
         }
+    }
+
+    /// Tells the client when to try again.
+    pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn bad_request(
@@ -97,7 +106,13 @@ impl IntoResponse for ApiError {
                 message: i18n::current().pick(self.en, self.tr),
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

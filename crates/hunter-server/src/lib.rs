@@ -2,6 +2,7 @@
 //! browsable docs at `/docs`, the embedded web UI at `/`, and the background job workers
 //! (`hunter serve`); or the workers alone (`hunter worker`).
 
+mod access;
 mod api;
 mod error;
 mod export;
@@ -16,9 +17,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath};
-use axum::http::{Request, StatusCode};
+use axum::http::Request;
 use axum::response::IntoResponse;
 use hunter_engine::config::Config;
+use hunter_engine::config::auth::{AuthMode, NotLoopback};
 use hunter_engine::jobs::{JobQueue, WorkerOptions};
 use hunter_engine::partner_center::{self, PartnerCenter, SetupError};
 use hunter_engine::referral_sync::run_scheduler;
@@ -31,7 +33,6 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::ServiceBuilderExt;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::MakeRequestUuid;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -52,6 +53,8 @@ pub enum ServerError {
     Scanner(#[from] ScanError),
     #[error(transparent)]
     PartnerCenter(#[from] SetupError),
+    #[error(transparent)]
+    NotLoopback(#[from] NotLoopback),
     #[error("the HTTP server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -64,6 +67,7 @@ pub struct AppState {
     jobs: JobQueue,
     /// Present when Partner Center is enabled (`HUNTER_PARTNER_CENTER_ENABLED`).
     partner_center: Option<Arc<PartnerCenter>>,
+    access: Arc<access::Access>,
 }
 
 impl AppState {
@@ -72,12 +76,14 @@ impl AppState {
         store: Store,
         scanner: Arc<Scanner>,
         partner_center: Option<Arc<PartnerCenter>>,
+        mode: AuthMode,
     ) -> AppState {
         AppState {
             jobs: queue(&store, partner_center.as_ref()),
             store,
             scanner,
             partner_center,
+            access: access::from_mode(mode, Vec::new()),
         }
     }
 
@@ -143,6 +149,14 @@ pub async fn run(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let address = listener.local_addr().map_err(ServerError::Serve)?;
+    let mode = config.auth.resolve(address)?;
+    if mode == AuthMode::Local {
+        tracing::warn!(
+            "no sign-in (local mode): everyone who can open http://{address} on this machine \
+             acts as admin; requests by another host name or through a proxy are refused"
+        );
+    }
     let Started {
         store,
         scanner,
@@ -157,7 +171,8 @@ pub async fn run(
         config.partner_center.sync_interval,
         stop_workers.clone(),
     ));
-    let state = AppState::new(store.clone(), scanner.clone(), partner_center);
+    let mut state = AppState::new(store.clone(), scanner.clone(), partner_center, mode.clone());
+    state.access = access::from_mode(mode, config.auth.trusted_proxies.clone());
     let queue = state.jobs().clone();
     let rescans = tokio::spawn(run_rescan_scheduler(
         queue.clone(),
@@ -165,10 +180,10 @@ pub async fn run(
         stop_workers.clone(),
     ));
     let workers = queue.run_workers(scanner, WorkerOptions::default(), stop_workers.clone());
-    let address = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!("Hunter is listening on http://{address}");
     let serve = async {
-        let served = axum::serve(listener, router(state))
+        let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
         tracing::info!("HTTP server stopped; stopping job workers");
@@ -232,9 +247,21 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/api/openapi.json", openapi))
         .fallback(ui::serve)
         .method_not_allowed_fallback(error::method_not_allowed)
+        // Inside the router, so the check knows the matched route template (`team.md` §3).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .layer(
             ServiceBuilder::new()
+                // Marked before the trace layer sees them, so no log line can print them.
+                .sensitive_headers([
+                    axum::http::header::AUTHORIZATION,
+                    axum::http::header::COOKIE,
+                    axum::http::header::SET_COOKIE,
+                    axum::http::HeaderName::from_static("x-api-key"),
+                ])
                 .set_x_request_id(MakeRequestUuid)
                 .layer(
                     TraceLayer::new_for_http()
@@ -246,17 +273,6 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(i18n::negotiate))
                 .layer(CatchPanicLayer::custom(|_| {
                     ApiError::internal(&"a request handler panicked").into_response()
-                }))
-                // The UI's own requests pass; a page elsewhere cannot post to this server
-                // through the user's browser (uploads and scans change data).
-                .layer(CsrfLayer::new().with_rejection_response(|_| {
-                    ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "cross_origin_request",
-                        "requests that change data must come from Hunter's own pages",
-                        "veriyi değiştiren istekler yalnızca Hunter'ın kendi sayfalarından gelebilir",
-                    )
-                    .into_response()
                 })),
         )
         .with_state(state)

@@ -13,6 +13,8 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 use hunter_core::{Domain, mask};
+use hunter_engine::api_keys;
+use hunter_engine::config::auth::NotLoopback;
 use hunter_engine::config::{Config, Environment};
 use hunter_engine::import::{self, Detection};
 use hunter_engine::partner_center;
@@ -53,6 +55,39 @@ enum Command {
     PartnerCenter {
         #[command(subcommand)]
         action: PartnerCenterAction,
+    },
+    /// API keys for integrations (webhooks, scripts): create, list, revoke. On the host, no
+    /// sign-in needed.
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyAction {
+    /// Create a key and print it once; it cannot be shown again.
+    Create {
+        /// Who or what uses the key, e.g. "CRM webhook".
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: leads:read, leads:export, ingest, scan, referrals:sync,
+        /// referrals:write, crm:push.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Requests a minute before the key is answered 429 (default 60).
+        #[arg(long, value_name = "N")]
+        rate_limit: Option<u32>,
+        /// Days until the key stops working (default 90, at most 365).
+        #[arg(long, value_name = "N")]
+        expires_in_days: Option<u32>,
+    },
+    /// List the keys (never the keys themselves).
+    List,
+    /// Revoke a key by its id; every Hunter process refuses it from then on.
+    Revoke {
+        /// The key's id (the list's first column).
+        id: String,
     },
 }
 
@@ -132,6 +167,11 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli.command, config)) {
         Ok(()) => ExitCode::SUCCESS,
+        // A server that would be open to the network without sign-in (`team.md` §1).
+        Err(e) if e.downcast_ref::<NotLoopback>().is_some() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => fail(e),
     }
 }
@@ -169,7 +209,81 @@ async fn run(command: Command, config: Config) -> CliResult {
             PartnerCenterAction::Login => run_login(&config).await,
             PartnerCenterAction::Sync { force } => run_sync(force, &config).await,
         },
+        Command::ApiKey { action } => run_api_key(action, &config).await,
     }
+}
+
+/// The actor of what is done on the host, in the audit trail.
+const HOST_ACTOR: &str = "local";
+
+async fn run_api_key(action: ApiKeyAction, config: &Config) -> CliResult {
+    let store = open_store(config).await?;
+    let done = api_key_command(action, &store).await;
+    store.close().await;
+    done
+}
+
+async fn api_key_command(action: ApiKeyAction, store: &Store) -> CliResult {
+    match action {
+        ApiKeyAction::Create {
+            name,
+            scopes,
+            rate_limit,
+            expires_in_days,
+        } => {
+            let request = api_keys::KeyRequest {
+                name,
+                scopes,
+                rate_limit_per_minute: rate_limit,
+                expires_in_days,
+            };
+            let created = api_keys::create_api_key(store, &request, HOST_ACTOR).await?;
+            let r = &created.record;
+            eprintln!(
+                "Created API key {} ({}) with scopes {}, {} requests a minute, expiring {}. \
+                 This is the only time it is shown:",
+                r.id,
+                r.name,
+                r.scopes.join(","),
+                r.rate_limit_per_minute,
+                r.expires_at
+            );
+            println!("{}", created.key);
+        }
+        ApiKeyAction::List => {
+            let keys = store.api_keys().await?;
+            if keys.is_empty() {
+                eprintln!("No API keys yet: create one with hunter api-key create.");
+            }
+            for k in keys {
+                let state = match (&k.revoked_at, k.expires_at.as_str() <= now_text().as_str()) {
+                    (Some(at), _) => format!("revoked {at}"),
+                    (None, true) => format!("expired {}", k.expires_at),
+                    (None, false) => format!("expires {}", k.expires_at),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}/min\t{}\tlast used {}",
+                    k.id,
+                    k.name,
+                    k.scopes.join(","),
+                    k.rate_limit_per_minute,
+                    state,
+                    k.last_used_at.as_deref().unwrap_or("never")
+                );
+            }
+        }
+        ApiKeyAction::Revoke { id } => {
+            match api_keys::revoke_api_key(store, &id, HOST_ACTOR).await? {
+                Some(k) => eprintln!("Revoked API key {} ({}).", k.id, k.name),
+                None => return Err(format!("no API key {id}: see hunter api-key list").into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 async fn run_sync(force: bool, config: &Config) -> CliResult {
@@ -224,6 +338,8 @@ async fn run_login(config: &Config) -> CliResult {
 
 async fn run_serve(args: ServeArgs, config: Config) -> CliResult {
     let bind = args.bind.unwrap_or(config.bind);
+    // Refused before listening: nothing may answer on that address, not even for a moment.
+    config.auth.resolve(bind)?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;

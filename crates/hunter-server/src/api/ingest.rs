@@ -117,6 +117,8 @@ pub async fn ingest_domain(
 )]
 pub async fn ingest_file(
     State(state): State<AppState>,
+    principal: crate::access::Principal,
+    meta: crate::access::RequestMeta,
     ApiQuery(params): ApiQuery<ImportParams>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
@@ -131,6 +133,15 @@ pub async fn ingest_file(
         .enqueue_import(&file_name, file.into(), params.scan(), detection)
         .await?;
     tracing::info!(job_id = %job.id, bytes = size, "import queued");
+    crate::access::audit_success(
+        &state.store,
+        &principal,
+        meta,
+        "file.imported",
+        Some(job.id.clone()),
+        serde_json::json!({ "file_name": file_name, "bytes": size, "scan": params.scan() }),
+    )
+    .await;
     Ok((StatusCode::ACCEPTED, Json(JobAccepted { job_id: job.id })))
 }
 
@@ -165,4 +176,86 @@ pub async fn reject_oversized(request: Request, next: Next) -> Response {
         format!("yüklenen dosya {} MB sınırını aşıyor", UPLOAD_LIMIT >> 20),
     )
     .into_response()
+}
+
+/// Largest webhook body (`team.md` §5): a company, not a file.
+pub const WEBHOOK_LIMIT: usize = 64 * 1024;
+
+/// A company posted by a CRM, a form or a script (`team.md` §5).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookRequest {
+    #[schema(examples("contoso.com"))]
+    pub domain: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub company_name: Option<String>,
+    /// People at the company; kept with the payload.
+    #[serde(default)]
+    pub contact_emails: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookAccepted {
+    pub domain: String,
+    pub company_id: i64,
+    /// The scan queued for a domain without a result yet; null when it has one.
+    pub scan_job_id: Option<String>,
+}
+
+/// Adds one company from an integration; its domain is scanned when it has no result yet.
+/// The first of website, email and domain that yields a valid domain wins.
+#[utoipa::path(
+    post,
+    path = "/api/ingest/webhook",
+    tag = "ingest",
+    request_body = WebhookRequest,
+    responses(
+        (status = 201, description = "Ingested; `scan_job_id` names the scan queued, if one was", body = WebhookAccepted),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body larger than 64 KiB (`payload_too_large`)", body = ErrorBody),
+        (status = 422, description = "No field yields a domain (`invalid_domain`)", body = ErrorBody),
+    )
+)]
+pub async fn ingest_webhook(
+    State(state): State<AppState>,
+    principal: crate::access::Principal,
+    ApiJson(request): ApiJson<WebhookRequest>,
+) -> Result<(StatusCode, Json<WebhookAccepted>), ApiError> {
+    let domain = InputFields {
+        domain: request.domain.as_deref(),
+        website: request.website.as_deref(),
+        email: request.email.as_deref(),
+    }
+    .resolve()?;
+    let payload = serde_json::json!({
+        "via": "webhook",
+        "contact_emails": request.contact_emails,
+    });
+    let input = NewInput {
+        source: Source::Webhook,
+        source_ref: None,
+        domain: domain.as_str().to_owned(),
+        company_name: request.company_name,
+        email: request.email,
+        website: request.website,
+        payload,
+    };
+    let ingested = state
+        .store
+        .ingest_webhook(&input, principal.api_key_id())
+        .await?;
+    let scan_job_id = match state.store.signals(domain.as_str()).await? {
+        Some(_) => None,
+        None => Some(state.jobs.enqueue_bulk_scan(vec![domain]).await?.id),
+    };
+    tracing::info!(domain = %ingested.domain, created = ingested.created, "webhook ingested");
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookAccepted {
+            domain: ingested.domain,
+            company_id: ingested.company_id,
+            scan_job_id,
+        }),
+    ))
 }

@@ -1,10 +1,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
+use futures::{StreamExt, TryStreamExt};
 use hunter_core::Domain;
-use hunter_store::LeadQuery;
+use hunter_store::{LeadQuery, Outcome};
 
 use crate::AppState;
+use crate::access::{AuditEntry, Principal, RequestMeta, audit};
 use crate::error::{ApiError, ErrorBody};
 use crate::export;
 use crate::extract::{ApiPath, ApiQuery};
@@ -155,15 +157,53 @@ pub async fn score_breakdown(
 )]
 pub async fn export_leads(
     State(state): State<AppState>,
+    principal: Principal,
+    meta: RequestMeta,
+    uri: axum::http::Uri,
     ApiQuery(params): ApiQuery<ExportParams>,
     ApiQuery(filter): ApiQuery<LeadFilterParams>,
     ApiQuery(sort): ApiQuery<SortParams>,
 ) -> Result<Response, ApiError> {
+    let mut counted = ExportAudit {
+        store: state.store.clone(),
+        entry: Some(AuditEntry {
+            event: "leads.exported",
+            actor: principal.actor(),
+            outcome: Outcome::Success,
+            target: None,
+            meta,
+            details: serde_json::json!({ "query": uri.query().unwrap_or("") }),
+        }),
+        rows: 0,
+    };
     let leads = state
         .store
-        .export_leads(filter.into_filter(), sort.into_sort()?);
+        .export_leads(filter.into_filter(), sort.into_sort()?)
+        // The whole guard moves into the stream (not just its counter), so it drops with it.
+        .inspect_ok(move |_| {
+            let guard = &mut counted;
+            guard.rows += 1;
+        })
+        .boxed();
     let lang = params.lang.unwrap_or_else(i18n::current);
     export::export(params.format.unwrap_or_default(), lang, leads).await
+}
+
+/// Audits an export when its stream ends — finished, failed or abandoned by the client — with
+/// the rows actually sent.
+struct ExportAudit {
+    store: hunter_store::Store,
+    entry: Option<AuditEntry>,
+    rows: u64,
+}
+
+impl Drop for ExportAudit {
+    fn drop(&mut self) {
+        if let Some(mut entry) = self.entry.take() {
+            entry.details["rows"] = self.rows.into();
+            audit(&self.store, entry);
+        }
+    }
 }
 
 fn no_lead(domain: &Domain) -> ApiError {

@@ -1,11 +1,13 @@
 //! The JSON API of `contract.md` §4. Each handler parses its input, calls the engine or the
 //! store, and renders the result; the OpenAPI document is generated from the same handlers.
 
+mod admin;
 mod dashboard;
 mod health;
 mod ingest;
 mod jobs;
 mod leads;
+mod me;
 mod referrals;
 mod scan;
 
@@ -34,6 +36,7 @@ pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
         (name = "leads", description = "Scored leads"),
         (name = "dashboard", description = "Lead counts"),
         (name = "referrals", description = "Partner Center referrals"),
+        (name = "admin", description = "API keys, team members and the audit trail (Hunter.Admin)"),
     )
 )]
 struct ApiDoc;
@@ -45,6 +48,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ingest::ingest_file))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(middleware::from_fn(ingest::reject_oversized));
+    let webhook = OpenApiRouter::new()
+        .routes(routes!(ingest::ingest_webhook))
+        .layer(DefaultBodyLimit::max(ingest::WEBHOOK_LIMIT));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::ui_config))
@@ -60,4 +66,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::kpis))
         .routes(routes!(referrals::list_referrals))
         .routes(routes!(referrals::sync))
+        .merge(webhook)
+        .routes(routes!(me::me))
+        .routes(routes!(admin::create_api_key, admin::list_api_keys))
+        .routes(routes!(admin::revoke_api_key))
+        .routes(routes!(admin::list_users))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::enable_user))
+        .routes(routes!(admin::audit_trail))
 }

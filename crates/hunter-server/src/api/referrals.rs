@@ -82,8 +82,14 @@ pub struct SyncRequest {
 )]
 pub async fn sync(
     State(state): State<AppState>,
+    principal: crate::access::Principal,
+    meta: crate::access::RequestMeta,
     ApiJson(request): ApiJson<SyncRequest>,
 ) -> Result<Response, ApiError> {
+    // A full sync rereads and rescans every referral: an admin's decision (`team.md` §3).
+    if request.force && !principal.is_admin() {
+        return Err(crate::access::forbidden());
+    }
     let Some(pc) = &state.partner_center else {
         return Err(ApiError::bad_request(
             "partner_center_disabled",
@@ -95,6 +101,15 @@ pub async fn sync(
         true => SyncMode::Full,
         false => SyncMode::Incremental,
     };
+    crate::access::audit_success(
+        &state.store,
+        &principal,
+        meta,
+        "referrals.synced",
+        None,
+        serde_json::json!({ "force": request.force, "wait": request.wait }),
+    )
+    .await;
     if !request.wait {
         if sync_running(&state).await? {
             return Err(already_running());

@@ -81,6 +81,8 @@ pub async fn scan_domain(
 )]
 pub async fn scan_bulk(
     State(state): State<AppState>,
+    principal: crate::access::Principal,
+    meta: crate::access::RequestMeta,
     ApiJson(request): ApiJson<BulkScanRequest>,
 ) -> Result<(StatusCode, Json<BulkScanAccepted>), ApiError> {
     let count = request.domains.len();
@@ -138,6 +140,15 @@ pub async fn scan_bulk(
     }
     let job = state.jobs.enqueue_bulk_scan(domains).await?;
     tracing::info!(job_id = %job.id, total = job.total, "bulk scan queued");
+    crate::access::audit_success(
+        &state.store,
+        &principal,
+        meta,
+        "scan.bulk",
+        Some(job.id.clone()),
+        serde_json::json!({ "domains": job.total }),
+    )
+    .await;
     Ok((
         StatusCode::ACCEPTED,
         Json(BulkScanAccepted {

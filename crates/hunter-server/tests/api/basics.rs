@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use hunter_core::rules::Rules;
+use hunter_engine::config::auth::AuthMode;
 use hunter_engine::scan::Scanner;
 use hunter_fixtures::{DnsServer, zones};
 use hunter_server::AppState;
@@ -135,7 +136,7 @@ async fn health_settings_openapi_docs_and_ui_are_served() {
             .send()
             .await
             .unwrap();
-        assert_error(forged, 403, "cross_origin_request").await;
+        assert_error(forged, 403, "cross_origin").await;
 
         server.stop().await;
     })
@@ -160,7 +161,7 @@ async fn an_unreachable_database_gives_503_with_the_envelope() {
     let store = Store::connect(&url).await.unwrap();
     store.migrate_up().await.unwrap();
     let scanner = Arc::new(Scanner::new(&settings, Arc::new(Rules::embedded())).unwrap());
-    let state = AppState::new(store.clone(), scanner, None);
+    let state = AppState::new(store.clone(), scanner, None, AuthMode::Local);
     store.close().await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

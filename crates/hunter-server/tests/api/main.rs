@@ -8,3 +8,4 @@ mod referrals;
 mod restart;
 mod scan;
 mod support;
+mod team;

@@ -36,6 +36,17 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// One text from the database.
+    pub async fn scalar_text(&self, sql: &'static str) -> String {
+        let pool = AnyPool::connect(&self.url).await.expect("test database");
+        let text = sqlx::query_scalar(sql)
+            .fetch_one(&pool)
+            .await
+            .expect("query runs");
+        pool.close().await;
+        text
+    }
+
     /// One number from the database (row counts).
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         let pool = AnyPool::connect(&self.url).await.expect("test database");
