@@ -1703,8 +1703,15 @@ fn pem_encode(label: &str, der: &[u8]) -> String {
     )
 }
 
-/// The DER element at the start of `input`: (tag, contents, whole element, what follows).
-fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
+/// One DER element (tag, length, contents) and the input after it.
+struct Der<'a> {
+    tag: u8,
+    contents: &'a [u8],
+    whole: &'a [u8],
+    rest: &'a [u8],
+}
+
+fn der_next(input: &[u8]) -> Option<Der<'_>> {
     let (&tag, rest) = input.split_first()?;
     let (&first, rest) = rest.split_first()?;
     let (len, rest) = if first < 0x80 {
@@ -1723,30 +1730,34 @@ fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
         return None;
     }
     let header = input.len() - rest.len();
-    Some((tag, &rest[..len], &input[..header + len], &rest[len..]))
+    Some(Der {
+        tag,
+        contents: &rest[..len],
+        whole: &input[..header + len],
+        rest: &rest[len..],
+    })
 }
 
 /// An X.509 certificate's SubjectPublicKeyInfo (RFC 5280 §4.1), without a full parser.
 fn cert_spki(cert: &[u8]) -> Option<&[u8]> {
-    let (_, certificate, _, _) = der_next(cert)?;
-    let (_, tbs, _, _) = der_next(certificate)?;
-    let mut rest = tbs;
+    let certificate = der_next(cert)?.contents;
+    let mut rest = der_next(certificate)?.contents; // tbsCertificate
     if rest.first() == Some(&0xA0) {
-        rest = der_next(rest)?.3; // [0] version
+        rest = der_next(rest)?.rest; // [0] version
     }
     for _ in 0..5 {
-        rest = der_next(rest)?.3; // serial, signature, issuer, validity, subject
+        rest = der_next(rest)?.rest; // serial, signature, issuer, validity, subject
     }
-    Some(der_next(rest)?.2)
+    Some(der_next(rest)?.whole)
 }
 
 /// The PKCS#1 RSAPublicKey in a SubjectPublicKeyInfo, which ring verifies with.
 fn spki_rsa_key(spki: &[u8]) -> Option<&[u8]> {
-    let (_, info, _, _) = der_next(spki)?;
-    let (_, _, _, rest) = der_next(info)?; // the algorithm identifier
-    let (tag, bits, _, _) = der_next(rest)?;
-    if tag != 0x03 {
-        return None;
+    let info = der_next(spki)?.contents;
+    let algorithm = der_next(info)?;
+    let key = der_next(algorithm.rest)?;
+    if key.tag != 0x03 {
+        return None; // not a BIT STRING
     }
-    bits.strip_prefix(&[0])
+    key.contents.strip_prefix(&[0])
 }
