@@ -6,6 +6,26 @@
 //! assertion), JWKS and logout. It is strict where Entra is lenient (nonce and S256 required) unless
 //! [`FakeIdp::set_strict`] says otherwise, and every defect a relying party must catch can be
 //! ordered with [`FakeIdp::forge_next`].
+//!
+//! ```no_run
+//! use hunter_fixtures::{AuthorizeAnswer, FakeIdp, IdpClient, IdpCredential, IdpUser};
+//! # async fn demo(login_location: &str) {
+//! let idp = FakeIdp::start().await;
+//! idp.register_client(IdpClient {
+//!     client_id: "hunter".into(),
+//!     redirect_uris: vec!["http://127.0.0.1:8080/auth/callback".into()],
+//!     post_logout_redirect_uris: vec!["http://127.0.0.1:8080/".into()],
+//!     credential: IdpCredential::Secret("secret".into()),
+//! });
+//! idp.sign_in_as(Some(IdpUser::member("0b1c…", "Ayşe Yılmaz", &["Hunter.User"])));
+//! // Hunter runs with HUNTER_AUTH_AUTHORITY_URL = idp.authority() and
+//! // HUNTER_AUTH_TENANT_ID = FakeIdp::TENANT; its /auth/login redirect is `login_location`.
+//! let answer = hunter_fixtures::follow_authorize(login_location).await;
+//! if let AuthorizeAnswer::FormPost { action, fields } = &answer {
+//!     println!("POST {fields:?} to {action} (Hunter's callback) with the login cookie");
+//! }
+//! # }
+//! ```
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{Ipv4Addr, SocketAddr};

@@ -128,11 +128,19 @@ async fn token_request(
     form: &[(&str, &str)],
     basic: Option<(&str, &str)>,
 ) -> TokenAnswer {
+    token_request_at(&idp.token_endpoint(), form, basic).await
+}
+
+async fn token_request_at(
+    token_endpoint: &str,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> TokenAnswer {
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
     let mut request = http()
-        .post(idp.token_endpoint())
+        .post(token_endpoint)
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body);
     if let Some((id, secret)) = basic {
@@ -942,6 +950,51 @@ fn public_key_pem(cert: &[u8]) -> String {
         "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
         lines.join("\n")
     )
+}
+
+#[tokio::test]
+async fn the_tenant_in_the_path_decides_the_issuer_and_binds_the_code() {
+    let idp = idp().await;
+    let mut guest = IdpUser::member(
+        "c0ffee00-1234-4abc-8def-0123456789ab",
+        "Gast",
+        &["Hunter.User"],
+    );
+    guest.tid = FakeIdp::OTHER_TENANT.into();
+    idp.sign_in_as(Some(guest));
+    // A tenant's own authority issues for that tenant, to guests too.
+    let claims = verify(&idp, &id_token(&idp).await).await.unwrap();
+    assert_eq!(claims["tid"], FakeIdp::TENANT);
+    assert_eq!(claims["iss"], idp.issuer());
+
+    // `common` issues for the user's home tenant, and its codes are only good at `common`.
+    let tenant_path = format!("/{}/", FakeIdp::TENANT);
+    let common = |url: String| url.replace(&tenant_path, "/common/");
+    let mut tokens = Vec::new();
+    for token_endpoint in [idp.token_endpoint(), common(idp.token_endpoint())] {
+        let pkce = new_pkce();
+        let url = common(authorize_url(&idp, SECRET_CLIENT, &pkce, &[]));
+        let code = follow_authorize(&url).await.param("code").expect("a code");
+        let form = [
+            ("client_id", SECRET_CLIENT),
+            ("client_secret", SECRET),
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", pkce.verifier.as_str()),
+        ];
+        tokens.push(token_request_at(&token_endpoint, &form, None).await);
+    }
+    assert_entra_error(&tokens[0], StatusCode::BAD_REQUEST, "invalid_grant");
+    assert_eq!(tokens[1].status, StatusCode::OK, "{}", tokens[1].body);
+    let claims = verify(&idp, tokens[1].body["id_token"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(claims["tid"], FakeIdp::OTHER_TENANT);
+    assert_eq!(
+        claims["iss"],
+        format!("{}/{}/v2.0", idp.base_url(), FakeIdp::OTHER_TENANT)
+    );
 }
 
 #[tokio::test]
