@@ -1490,6 +1490,8 @@ pub async fn follow_authorize(authorize_url: &str) -> AuthorizeAnswer {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment must not see (or swallow) loopback test traffic.
+        .no_proxy()
         .build()
         .expect("build an HTTP client");
     let response = client
