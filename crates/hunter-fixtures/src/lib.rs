@@ -1,4 +1,4 @@
-//! Test and benchmark support for Hunter's DNS probe and Partner Center client.
+//! Test and benchmark support for Hunter's DNS probe, Partner Center client and sign-in.
 //!
 //! - [`DnsServer`]: an in-process authoritative DNS server (hickory-server) on 127.0.0.1 serving
 //!   many [`Zone`]s over UDP and TCP on one ephemeral port, with optional latency and loss.
@@ -11,11 +11,14 @@
 //! - [`FakeEntra`] and [`FakePartnerCenter`]: Entra device-code sign-in with refresh tokens, and
 //!   the Partner Center Referrals API that accepts the tokens it issued (`partner-center-api.md`
 //!   §17), both scriptable and recording every request.
+//! - [`FakeIdp`]: Entra ID as an OpenID Connect provider for sign-in (`team.md` §2): discovery,
+//!   authorize, token, JWKS and logout, strict, with forged ID tokens on demand ([`oidc`]).
 
 mod catalogue;
 mod database;
 mod dns;
 mod entra;
+pub mod oidc;
 mod partner_center;
 mod tenant;
 
@@ -23,5 +26,9 @@ pub use catalogue::{Expected, Fixture, catalogue, synthetic, synthetic_domains, 
 pub use database::{Backend, PG_URL_VAR, TestDatabase, backends, on_each_backend, with_database};
 pub use dns::{DeadDns, DnsServer, Faults, Zone, dead_dns_addr};
 pub use entra::{EntraEndpoint, EntraRequest, FakeEntra, PollOutcome, TokenState};
+pub use oidc::{
+    AuthorizeAnswer, FakeIdp, Forgery, IdpClient, IdpCredential, IdpLogout, IdpRequest, IdpUser,
+    follow_authorize,
+};
 pub use partner_center::{FakePartnerCenter, Fault, NextLinks, RecordedRequest};
 pub use tenant::TenantServer;
