@@ -509,6 +509,7 @@
     const domainLink = el("a", {
       href: `#lead/${encodeURIComponent(lead.domain)}`,
       class: "domain-link",
+      translate: "no",
       title: t("leads.open_title", { domain: lead.domain }),
       dataset: { testid: "lead-link", domain: lead.domain },
       onclick: (e) => {
@@ -523,11 +524,11 @@
     const cells = {
       priority: priorityBadge(lead.priority_category, lead.priority_label),
       domain: el("span", { class: "domain-cell" }, domainLink, status),
-      company: company ? el("span", { class: "company", title: company }, company) : dash(),
+      company: company ? el("span", { class: "company", title: company, translate: "no" }, company) : dash(),
       referral: referralBadge(lead.referral_type),
       provider: providerBadge(lead.provider),
-      gateway: present(lead.gateway) ? lead.gateway : dash(),
-      local_provider: present(lead.local_provider) ? lead.local_provider : dash(),
+      gateway: present(lead.gateway) ? el("span", { translate: "no" }, lead.gateway) : dash(),
+      local_provider: present(lead.local_provider) ? el("span", { translate: "no" }, lead.local_provider) : dash(),
       tenant_size: present(lead.tenant_size) ? label("tenant_size", lead.tenant_size) : dash(),
       segment: segmentBadge(lead.segment, lead.reason),
       score: el("span", { class: "score-cell" }, scoreMeter(lead.readiness_score),
@@ -771,7 +772,7 @@
     box.replaceChildren(
       el("div", { class: "scan-result-head" },
         priorityBadge(lead.priority_category, lead.priority_label),
-        el("strong", { class: "scan-result-domain", dataset: { testid: "scan-result-domain" } }, lead.domain),
+        el("strong", { class: "scan-result-domain", translate: "no", dataset: { testid: "scan-result-domain" } }, lead.domain),
         scoreMeter(lead.readiness_score)),
       el("div", { class: "scan-result-meta" },
         providerBadge(lead.provider),
@@ -820,11 +821,28 @@
       I18n.bind($("upload-submit").querySelector(".btn-label"), "upload.importing");
       startJob(res.job_id, file.name);
       fileInput.value = "";
+      showFileName();
     } catch (err) {
       toast("error", T("upload.failed_title", { name: file.name }), errText(err));
       setBusy(button, false);
     }
   });
+
+  /** The chosen file's name beside our "Choose a file" button. */
+  function showFileName() {
+    const input = $("upload-file");
+    const box = $("upload-file-name");
+    const file = input.files && input.files[0];
+    if (file) {
+      delete box.dataset.i18n;
+      box.setAttribute("translate", "no");
+      box.textContent = file.name;
+    } else {
+      box.removeAttribute("translate");
+      I18n.bind(box, "upload.no_file");
+    }
+  }
+  $("upload-file").addEventListener("change", showFileName);
 
   const JOB_KEY = "hunter.import.job";
 
@@ -1039,7 +1057,7 @@
       return el("tr", { class: isTotal ? "bd-total" : "", dataset: { testid: "breakdown-line", name: line.name || "" } },
         el("th", { scope: "row" },
           el("span", { class: "bd-label" }, line.label || line.name || ""),
-          line.name && line.label && !isTotal ? el("code", { class: "bd-key" }, line.name) : null),
+          line.name && line.label && !isTotal ? el("code", { class: "bd-key", translate: "no" }, line.name) : null),
         el("td", { class: `num bd-points ${points > 0 ? "pos" : points < 0 ? "neg" : "zero"}` },
           isTotal ? fmtInt(points) : signed(points)));
     });
@@ -1057,6 +1075,8 @@
         : el("p", { class: "muted" }, t("bd.no_lines"))));
 
     // Signals and P-model
+    // Names and ids from DNS or Partner Center, shown as they are (translate="no").
+    const DATA_FACTS = ["mx_root", "gateway", "local_provider", "azure_tenant", "entra_tenant", "rules_version"];
     const scanStatus = field("scan_status");
     const facts = [
       ["scan_status", scanStatus ? (scanStatus === "ok" ? t("bd.fact.scan_ok") : label("status_text", scanStatus)) : null],
@@ -1081,7 +1101,9 @@
       parts.push(el("section", { class: "bd-section" },
         el("h3", {}, t("bd.signals")),
         el("dl", { class: "bd-facts", dataset: { testid: "breakdown-facts" } },
-          facts.flatMap(([k, v]) => [el("dt", {}, t(`bd.fact.${k}`)), el("dd", {}, String(v))]))));
+          facts.flatMap(([k, v]) => [
+            el("dt", {}, t(`bd.fact.${k}`)),
+            el("dd", { translate: DATA_FACTS.includes(k) ? "no" : null }, String(v))]))));
     }
 
     // Evidence
@@ -1092,7 +1114,7 @@
           if (typeof ev === "string") return el("li", { dataset: { testid: "evidence-item" } }, ev);
           return el("li", { class: ev.decisive ? "decisive" : "", dataset: { testid: "evidence-item" } },
             el("span", { class: "ev-kind" }, label("evidence", ev.kind || "other")),
-            el("code", { class: "ev-detail" }, ev.detail || ""),
+            el("code", { class: "ev-detail", translate: "no" }, ev.detail || ""),
             ev.provider ? el("span", { class: "ev-provider", title: label("provider_name", ev.provider) }, `→ ${label("provider", ev.provider)}`) : null,
             ev.decisive ? el("span", { class: "ev-decisive", title: t("bd.decisive_title") }, t("bd.decisive")) : null);
         }))
