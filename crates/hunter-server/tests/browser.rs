@@ -1770,7 +1770,10 @@ async fn no_english_is_left_on_the_turkish_page_with_leads_and_the_dialog_open()
         .js("return document.getElementById('bd-title').innerText")
         .await;
     assert!(
-        title.as_str().unwrap().starts_with("Bu puan neden?"),
+        title
+            .as_str()
+            .unwrap()
+            .starts_with("Bu puan nereden geliyor?"),
         "{title}"
     );
 

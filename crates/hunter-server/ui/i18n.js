@@ -406,8 +406,8 @@ window.HunterI18n = (() => {
       "leads.loading": "Potansiyel müşteriler yükleniyor…",
       "leads.load_error": "Potansiyel müşteriler yüklenemedi.",
       "leads.table_error": "Potansiyel müşteri listesi yüklenemedi: {message}",
-      "leads.open_title": "Bu puan neden? {domain} için puan dökümünü açın",
-      "leads.why_label": "Bu puan neden? {domain}",
+      "leads.open_title": "Bu puan nereden geliyor? {domain} için puan dökümünü açın",
+      "leads.why_label": "Bu puan nereden geliyor? {domain}",
       "leads.none": "yok",
 
       "filters.region": "Potansiyel müşterileri filtrele",
@@ -460,7 +460,7 @@ window.HunterI18n = (() => {
 
       "footer.text": "Puanlar yerleşik kurallara göre hesaplanır; her puan satırını ve arkasındaki DNS kanıtını görmek için bir alan adını açın.",
 
-      "bd.title": "Bu puan neden?",
+      "bd.title": "Bu puan nereden geliyor?",
       "bd.close": "Kapat",
       "bd.loading": "Puan dökümü yükleniyor…",
       "bd.error": "Puan dökümü yüklenemedi: {message}",
