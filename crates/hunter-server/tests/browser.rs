@@ -109,12 +109,23 @@ struct Ui {
 }
 
 impl Ui {
+    /// A browser in English (`en-US`), whatever the machine's locale.
     async fn start() -> Ui {
         Ui::start_with(&[]).await
     }
 
-    /// Starts with extra `HUNTER_*` settings.
+    /// Starts with extra `HUNTER_*` settings, the browser in English.
     async fn start_with(settings: &[(&str, &str)]) -> Ui {
+        Ui::launch(settings, "en-US").await
+    }
+
+    /// A browser whose language is `lang` (`tr-TR`, `en-US`): its UI locale and the languages
+    /// it asks pages for (`navigator.languages`, `Accept-Language`).
+    async fn start_with_lang(lang: &str) -> Ui {
+        Ui::launch(&[], lang).await
+    }
+
+    async fn launch(settings: &[(&str, &str)], lang: &str) -> Ui {
         let serial = SERIAL.lock().await;
         for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
             assert!(
@@ -175,9 +186,10 @@ impl Ui {
                     "--no-first-run",
                     "--hide-scrollbars",
                     "--window-size=1366,900",
-                    "--lang=en-US",
+                    format!("--lang={lang}"),
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                "prefs": { "intl.accept_languages": accept_languages(lang) },
             },
         });
         let Value::Object(caps) = caps else {
@@ -477,6 +489,14 @@ async fn wait_healthy(base: &str, server: &JoinHandle<Result<(), hunter_server::
             "the server did not answer /healthz within 30 s"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `tr-TR` → `tr-TR,tr`: the browser's preferred languages, most wanted first.
+fn accept_languages(lang: &str) -> String {
+    match lang.split_once('-') {
+        Some((base, _)) => format!("{lang},{base}"),
+        None => lang.to_owned(),
     }
 }
 
@@ -1358,5 +1378,570 @@ async fn the_referral_column_follows_the_company_and_the_sync_button_needs_partn
         )
         .await;
     assert_eq!(badge, json!("Co-sell"));
+    ui.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// English and Turkish (team.md §7)
+
+/// Words of the English catalog that the Turkish one does not use (technical terms and brand
+/// names both catalogs share, such as "DMARC", "Microsoft" or "quarantine", drop out), and a
+/// function that lists the texts a person reads on the page (visible text nodes, the
+/// `title`/`placeholder`/`aria-label`/`alt` attributes and tooltips of visible elements, the
+/// options of visible selects, the document title) with the English words found in them.
+/// Machine text is skipped: `<code>` and `translate="no"` (domains, company names, DNS
+/// records, ids), domain names and e-mail addresses anywhere, and the provider code the
+/// server writes into a reason ("Sağlayıcı: Local").
+const ENGLISH_CHECK: &str = r#"
+  const M = window.HunterI18n.MESSAGES;
+  const values = (m) => Object.values(m).flatMap(v => typeof v === 'string' ? [v] : Object.values(v));
+  const words = (s) => (String(s)
+      .replace(/\{\w+\}/g, ' ').replace(/<[^>]*>/g, ' ')
+      .replace(/[\p{L}\p{N}_-]+(@[\p{L}\p{N}_-]+)?(\.[\p{L}\p{N}_-]+)+/gu, ' ')
+      .match(/\p{L}+/gu) || [])
+    .map(w => w.toLowerCase()).filter(w => w.length >= 3);
+  const turkish = new Set(values(M.tr).flatMap(words));
+  const english = new Set(values(M.en).flatMap(words).filter(w => !turkish.has(w)));
+  const machine = (e) => !!(e && e.closest && e.closest('code, [translate="no"], script, style'));
+  const visible = (e) => e.checkVisibility ? e.checkVisibility() : !!e.getClientRects().length;
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const p = n.parentElement;
+    if (!n.nodeValue.trim() || machine(p)) continue;
+    const inSelect = p.closest('select');
+    if (inSelect ? !visible(inSelect) : !visible(p)) continue;
+    texts.push(['text', p.tagName.toLowerCase() + (p.id ? '#' + p.id : ''), n.nodeValue]);
+  }
+  for (const e of document.body.querySelectorAll('*')) {
+    if (machine(e)) continue;
+    const inSelect = e.closest('select');
+    if (inSelect ? !visible(inSelect) : !visible(e)) continue;
+    for (const a of ['title', 'placeholder', 'aria-label', 'alt', 'data-tip']) {
+      const v = e.getAttribute(a);
+      if (v && v.trim()) texts.push([a, e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''), v]);
+    }
+  }
+  texts.push(['title', 'document', document.title]);
+  const found = [];
+  for (const [kind, where, text] of texts) {
+    const clean = text.replace(/Sağlayıcı: \w+/g, ' ').replace(/Provider: \w+/g, ' ');
+    const bad = words(clean).filter(w => english.has(w));
+    if (bad.length) found.push(`${kind} ${where}: ${bad.join(',')} in "${text.trim().slice(0, 120)}"`);
+  }
+  return {english: english.size, checked: texts.length, found};
+"#;
+
+impl Ui {
+    /// The page's language as the page shows it: `<html lang>` and the switch's state.
+    async fn lang(&self) -> Value {
+        self.js(
+            "return {lang: document.documentElement.lang,
+                     en: document.querySelector(\"[data-testid='lang-en']\").getAttribute('aria-pressed'),
+                     tr: document.querySelector(\"[data-testid='lang-tr']\").getAttribute('aria-pressed'),
+                     heading: document.getElementById('leads-title').innerText,
+                     stored: localStorage.getItem('hunter.lang')}",
+        )
+        .await
+    }
+
+    /// Waits until the page is in `lang` and its lead list has finished loading again.
+    async fn wait_lang(&self, lang: &str) {
+        self.wait_js(
+            &format!("the page in {lang}"),
+            &format!(
+                "return document.documentElement.lang === '{lang}'
+                   && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'
+                   && document.getElementById('kpis').getAttribute('aria-busy') === 'false'"
+            ),
+        )
+        .await;
+    }
+
+    /// Scans `domain` through the scan form and waits for its row in the list.
+    async fn scan(&self, domain: &str) {
+        let input = self.by_testid("scan-input").await;
+        input.send_keys(domain).await.expect("type the domain");
+        self.click("scan-submit").await;
+        self.wait_rows(
+            &format!("{domain} in the list"),
+            &format!("rows => rows.some(r => r.dataset.domain === '{domain}')"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_text_of_the_catalog_exists_in_english_and_turkish() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    let report = ui
+        .js(
+            "const M = window.HunterI18n.MESSAGES;
+             const shape = (v) => typeof v === 'string' ? 'text' : Object.keys(v).sort().join('/');
+             const forms = (v) => typeof v === 'string' ? [v] : Object.values(v);
+             const params = (v) => [...new Set(forms(v).flatMap(s => s.match(/\\{\\w+\\}/g) || []))].sort().join(' ');
+             const en = Object.keys(M.en).sort(), tr = Object.keys(M.tr).sort();
+             const empty = [], shapes = [], placeholders = [], same = [];
+             for (const lang of ['en', 'tr']) for (const [k, v] of Object.entries(M[lang])) {
+               if (forms(v).some(s => typeof s !== 'string' || !s.trim())) empty.push(`${lang} ${k}`);
+             }
+             for (const k of en.filter(k => k in M.tr)) {
+               if (shape(M.en[k]) !== shape(M.tr[k])) shapes.push(k);
+               if (!['text', 'one/other'].includes(shape(M.en[k]))) shapes.push(k);
+               if (params(M.en[k]) !== params(M.tr[k])) placeholders.push(k);
+               if (JSON.stringify(M.en[k]) === JSON.stringify(M.tr[k])) same.push(k);
+             }
+             // Every key the page refers to exists.
+             const used = [...document.querySelectorAll('*')].flatMap(e =>
+               ['i18n', 'i18nHtml', 'i18nTitle', 'i18nPlaceholder', 'i18nAriaLabel']
+                 .map(a => e.dataset[a]).filter(Boolean));
+             const missing = used.filter(k => !(k in M.en));
+             return {langs: Object.keys(M), en, tr, empty, shapes, placeholders, same, used: used.length, missing};",
+        )
+        .await;
+    assert_eq!(report["langs"], json!(["en", "tr"]), "{report}");
+    assert_eq!(
+        report["en"], report["tr"],
+        "the same keys in both languages"
+    );
+    let keys = report["en"].as_array().unwrap().len();
+    assert!(
+        keys > 150,
+        "the catalog has every text of the UI: {keys} keys"
+    );
+    assert_eq!(report["empty"], json!([]), "texts without words");
+    assert_eq!(
+        report["shapes"],
+        json!([]),
+        "a text in one language, a plural in the other"
+    );
+    assert_eq!(
+        report["placeholders"],
+        json!([]),
+        "the same {{placeholders}} in both languages"
+    );
+    assert_eq!(report["missing"], json!([]), "keys the page uses");
+    assert!(report["used"].as_u64().unwrap() > 40, "{report}");
+    // Codes, brand names and a few technical terms read the same in both languages; nearly
+    // everything else differs.
+    let same: Vec<String> = serde_json::from_value(report["same"].clone()).unwrap();
+    eprintln!("the same in English and Turkish: {same:?}");
+    assert!(
+        same.len() * 4 < keys,
+        "{} of {keys} texts are the same in both languages: {same:?}",
+        same.len()
+    );
+    for key in [
+        "leads.title",
+        "scan.title",
+        "bd.title",
+        "segment.Existing",
+        "pager.summary",
+    ] {
+        assert!(!same.contains(&key.to_owned()), "{key} is translated");
+    }
+
+    // t(): placeholders, plurals by Intl.PluralRules, numbers in the language's way, codes.
+    let t = ui
+        .js("const I = window.HunterI18n;
+             const out = {};
+             I.setLang('en');
+             out.en = [I.t('pager.summary', {from: 1, to: 1, count: 1}),
+                       I.t('pager.summary', {from: 1, to: 50, count: 12345}),
+                       I.label('segment', 'Migration'), I.label('segment', 'Nope')];
+             I.setLang('tr');
+             out.tr = [I.t('pager.summary', {from: 1, to: 1, count: 1}),
+                       I.t('pager.summary', {from: 1, to: 50, count: 12345}),
+                       I.label('segment', 'Migration'), I.label('segment', 'Nope')];
+             I.setLang('en');
+             return out;")
+        .await;
+    assert_eq!(
+        t["en"],
+        json!([
+            "Showing 1–1 of 1 lead",
+            "Showing 1–50 of 12,345 leads",
+            "Migration",
+            "Nope"
+        ])
+    );
+    assert_eq!(
+        t["tr"],
+        json!([
+            "1 potansiyel müşteriden 1–1 arası gösteriliyor",
+            "12.345 potansiyel müşteriden 1–50 arası gösteriliyor",
+            "Geçiş",
+            "Nope"
+        ])
+    );
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_in_turkish_opens_the_page_in_turkish() {
+    let ui = Ui::start_with_lang("tr-TR").await;
+    ui.open("").await;
+    let navigator = ui.js("return navigator.languages").await;
+    assert_eq!(navigator[0], "tr-TR", "the browser asks for Turkish");
+    ui.wait_lang("tr").await;
+    let state = ui.lang().await;
+    assert_eq!(state["lang"], "tr", "{state}");
+    assert_eq!(state["heading"], "Potansiyel müşteriler", "{state}");
+    assert_eq!(state["tr"], "true", "{state}");
+    assert_eq!(state["en"], "false", "{state}");
+    // Nothing chosen yet: the browser's language is not stored as a choice.
+    assert_eq!(state["stored"], Value::Null, "{state}");
+    assert_eq!(
+        ui.text("scan-panel").await.lines().next(),
+        Some("Alan adı tara")
+    );
+    let title = ui.js("return document.title").await;
+    assert_eq!(title, "Hunter · Potansiyel müşteri istihbaratı");
+    ui.wait_js(
+        "the empty state",
+        "const e = document.querySelector(\"[data-testid='empty-state']\"); return e && !e.hidden;",
+    )
+    .await;
+    let empty = ui.text("empty-state").await;
+    assert!(empty.contains("Henüz potansiyel müşteri yok"), "{empty}");
+    // The page asks the server for Turkish texts; the export links too.
+    let href = ui
+        .by_testid("export-csv")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(href.contains("lang=tr"), "{href}");
+
+    // A server message comes in Turkish: a scan of something that is not a domain (typed in
+    // Turkish: the message quotes it).
+    ui.by_testid("scan-input")
+        .await
+        .send_keys("geçersiz girdi!")
+        .await
+        .unwrap();
+    ui.click("scan-submit").await;
+    let toast = ui
+        .wait_js(
+            "a toast for the bad scan input",
+            "return document.querySelector(\"[data-testid='toast-error']\")?.innerText",
+        )
+        .await;
+    let toast = toast.as_str().unwrap();
+    assert!(toast.contains("taranamadı"), "{toast}");
+    let english = ui
+        .js(&format!("return (() => {{ {ENGLISH_CHECK} }})()"))
+        .await;
+    assert_eq!(english["found"], json!([]), "English on the Turkish page");
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_switch_applies_without_a_reload_and_is_remembered() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    ui.scan("contoso-m365.com").await;
+    ui.dismiss_toasts().await;
+    let state = ui.lang().await;
+    assert_eq!(state["lang"], "en", "an English browser: {state}");
+    assert_eq!(state["en"], "true", "{state}");
+    assert_eq!(state["heading"], "Leads", "{state}");
+    let badge =
+        "document.querySelector(\"[data-testid='lead-row'] [data-testid='segment-badge']\")";
+    assert_eq!(
+        ui.js(&format!("return {badge}.innerText")).await,
+        "Existing"
+    );
+
+    // A marker that a reload would wipe, and a log of the languages the API calls ask for.
+    ui.js(
+        "window.__marker = 'still here'; window.__asked = [];
+         const real = window.fetch;
+         window.fetch = (url, opts) => {
+           if (String(url).startsWith('/api/')) window.__asked.push([String(url), (opts && opts.headers || {})['Accept-Language']]);
+           return real(url, opts);
+         };",
+    )
+    .await;
+    ui.click("lang-tr").await;
+    ui.wait_lang("tr").await;
+    ui.wait_js(
+        "the Turkish segment badge",
+        &format!("return {badge}?.innerText === 'Mevcut'"),
+    )
+    .await;
+    let state = ui.lang().await;
+    assert_eq!(state["heading"], "Potansiyel müşteriler", "{state}");
+    assert_eq!(state["tr"], "true", "{state}");
+    assert_eq!(state["en"], "false", "{state}");
+    assert_eq!(state["stored"], "tr", "{state}");
+    assert_eq!(
+        ui.js("return window.__marker").await,
+        "still here",
+        "no reload"
+    );
+    // The texts from the server were fetched again, in Turkish.
+    let tip = ui.js(&format!("return {badge}.dataset.tip")).await;
+    assert!(
+        tip.as_str()
+            .unwrap()
+            .contains("Zaten Microsoft 365 kullanıyor"),
+        "the reason in Turkish: {tip}"
+    );
+    let asked: Vec<(String, Option<String>)> =
+        serde_json::from_value(ui.js("return window.__asked").await).unwrap();
+    assert!(
+        asked.iter().any(|(url, _)| url.starts_with("/api/leads?")),
+        "{asked:?}"
+    );
+    assert!(
+        asked.iter().all(|(_, lang)| lang.as_deref() == Some("tr")),
+        "every API call asks for Turkish: {asked:?}"
+    );
+    let sort_title = ui
+        .by_testid("sort-score")
+        .await
+        .attr("title")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sort_title.contains("puan"), "{sort_title}");
+    let option = ui
+        .js("return document.querySelector(\"#f-segment option[value='Migration']\").textContent")
+        .await;
+    assert_eq!(option, "Geçiş");
+
+    // Remembered: a reload keeps Turkish (and wipes the marker: it was a reload).
+    ui.reload().await;
+    ui.wait_lang("tr").await;
+    assert_eq!(ui.lang().await["heading"], "Potansiyel müşteriler");
+    assert_eq!(ui.js("return window.__marker ?? null").await, Value::Null);
+
+    // And back to English, remembered as well.
+    ui.js("window.__marker = 'again'").await;
+    ui.click("lang-en").await;
+    ui.wait_lang("en").await;
+    ui.wait_js(
+        "the English segment badge",
+        &format!("return {badge}?.innerText === 'Existing'"),
+    )
+    .await;
+    assert_eq!(ui.js("return window.__marker").await, "again", "no reload");
+    let state = ui.lang().await;
+    assert_eq!(state["heading"], "Leads", "{state}");
+    assert_eq!(state["stored"], "en", "{state}");
+    ui.reload().await;
+    ui.wait_lang("en").await;
+    assert_eq!(ui.lang().await["en"], "true");
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_english_is_left_on_the_turkish_page_with_leads_and_the_dialog_open() {
+    let ui = Ui::start_with_lang("tr-TR").await;
+    ui.open("").await;
+    ui.wait_lang("tr").await;
+    ui.upload_catalogue().await;
+    // The import's panel stays with its counts and the bad row; a scan shows its result.
+    ui.scan("contoso-m365.com").await;
+    ui.wait_js(
+        "the scan result",
+        "return !document.querySelector(\"[data-testid='scan-result']\").hidden",
+    )
+    .await;
+    ui.client
+        .find(Locator::Css(
+            "[data-testid='lead-link'][data-domain='contoso-m365.com']",
+        ))
+        .await
+        .expect("the lead link")
+        .click()
+        .await
+        .expect("open the breakdown");
+    ui.wait_js(
+        "the breakdown",
+        "const d = document.querySelector(\"[data-testid='breakdown-dialog']\");
+         return d.open && document.querySelectorAll(\"[data-testid='breakdown-line']\").length > 0;",
+    )
+    .await;
+    let title = ui
+        .js("return document.getElementById('bd-title').innerText")
+        .await;
+    assert!(
+        title
+            .as_str()
+            .unwrap()
+            .starts_with("Bu puan nereden geliyor?"),
+        "{title}"
+    );
+
+    let report = ui
+        .js(&format!("return (() => {{ {ENGLISH_CHECK} }})()"))
+        .await;
+    eprintln!(
+        "checked {} texts against {} English words",
+        report["checked"], report["english"]
+    );
+    assert!(report["english"].as_u64().unwrap() > 200, "{report}");
+    assert!(report["checked"].as_u64().unwrap() > 300, "{report}");
+    let found: Vec<String> = serde_json::from_value(report["found"].clone()).unwrap();
+    assert!(
+        found.is_empty(),
+        "English on the Turkish page:\n{}",
+        found.join("\n")
+    );
+    // The server's texts are Turkish too: the reason, the breakdown lines, the row error.
+    let body = ui.text("breakdown-body").await;
+    assert!(body.contains("SPF kaydı var"), "{body}");
+    assert!(body.contains("Hazırlık puanı"), "{body}");
+    assert!(ui.text("job-errors").await.contains("Satır 3"));
+    ui.screenshot("breakdown-tr.png").await;
+    ui.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .unwrap();
+    ui.fit_window(1366, 900).await;
+    ui.screenshot("main-tr.png").await;
+    let fits = ui
+        .js("const w = document.getElementById('table-wrap');
+             return w.scrollWidth <= w.clientWidth ? true
+               : [w.scrollWidth, w.clientWidth, ...[...document.querySelectorAll('#leads-head-row th')].map(th => th.dataset.testid + ':' + Math.round(th.getBoundingClientRect().width))].join(' ')")
+        .await;
+    assert_eq!(
+        fits, true,
+        "every column fits a laptop screen in Turkish too"
+    );
+
+    // The check itself sees English: the same page in English is full of it.
+    ui.click("lang-en").await;
+    ui.wait_lang("en").await;
+    let report = ui
+        .js(&format!("return (() => {{ {ENGLISH_CHECK} }})()"))
+        .await;
+    assert!(
+        report["found"].as_array().unwrap().len() > 50,
+        "the check finds English on the English page: {report}"
+    );
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turkish_company_name_is_found_with_or_without_its_turkish_letters() {
+    let ui = Ui::start_with_lang("tr-TR").await;
+    ui.open("").await;
+    let path = ui.dir.path().join("firmalar.csv");
+    std::fs::write(
+        &path,
+        "domain,company_name\n\
+         contoso-m365.com,İstanbul Danışmanlık Ltd. Şti.\n\
+         adatum-google.com,Adatum Ltd\n",
+    )
+    .unwrap();
+    ui.by_testid("upload-file")
+        .await
+        .send_keys(&path.display().to_string())
+        .await
+        .expect("choose the file");
+    ui.click("upload-submit").await;
+    ui.wait_js(
+        "the import to complete",
+        "const j = document.querySelector(\"[data-testid='job']\");
+         return j && !j.hidden && j.dataset.status === 'completed';",
+    )
+    .await;
+    ui.wait_rows("the two leads", "rows => rows.length === 2")
+        .await;
+    ui.dismiss_toasts().await;
+    let company = ui
+        .js("return document.querySelector(\"[data-testid='lead-row'][data-domain='contoso-m365.com'] td[data-col='company']\").innerText")
+        .await;
+    assert_eq!(company, "İstanbul Danışmanlık Ltd. Şti.");
+
+    for search in ["istanbul", "İSTANBUL", "danismanlik", "Danışmanlık"] {
+        ui.by_testid("filter-search")
+            .await
+            .send_keys(search)
+            .await
+            .unwrap();
+        ui.wait_rows(
+            &format!("the search for {search}"),
+            "rows => rows.length === 1 && rows[0].dataset.domain === 'contoso-m365.com'",
+        )
+        .await;
+        // The text went to the server as typed.
+        let url = ui.client.current_url().await.unwrap();
+        let sent: Vec<String> = url
+            .query_pairs()
+            .filter(|(k, _)| k == "search")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert_eq!(sent, [search], "{url}");
+        assert_eq!(
+            ui.by_testid("filter-search")
+                .await
+                .prop("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(search)
+        );
+        ui.click("filter-reset").await;
+        ui.wait_rows("the whole list again", "rows => rows.length === 2")
+            .await;
+    }
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_are_grouped_the_way_the_language_writes_them() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    // Counts this machine cannot make in a test's time: the KPI answer, replaced in the page.
+    ui.js("const real = window.fetch;
+         window.fetch = (url, opts) => String(url).startsWith('/api/dashboard/kpis')
+           ? Promise.resolve(new Response(JSON.stringify({total_leads: 1234567,
+               by_priority: {P1: 12345, P2: 1234, P3: 7}, by_segment: {Existing: 23456}}),
+               {status: 200, headers: {'Content-Type': 'application/json'}}))
+           : real(url, opts);")
+        .await;
+    let kpis = async || {
+        ui.js(
+            "return [document.querySelector(\"[data-testid='kpi-total']\").innerText,
+                     document.querySelector(\"[data-testid='kpi-priority-P1'] .chip-val\").innerText,
+                     document.querySelector(\"[data-testid='kpi-priority-P2'] .chip-val\").innerText,
+                     document.querySelector(\"[data-testid='kpi-segment-Existing'] .chip-val\").innerText]",
+        )
+        .await
+    };
+    ui.click("lang-tr").await;
+    ui.wait_lang("tr").await;
+    assert_eq!(
+        kpis().await,
+        json!(["1.234.567", "12.345", "1.234", "23.456"])
+    );
+    let formats = ui
+        .js("const I = window.HunterI18n;
+             return [I.number(12345), I.t('common.percent', {value: 85}),
+                     I.dateTime('2026-12-03T10:00:00Z').includes('Ara')];")
+        .await;
+    assert_eq!(formats, json!(["12.345", "%85", true]));
+
+    ui.click("lang-en").await;
+    ui.wait_lang("en").await;
+    assert_eq!(
+        kpis().await,
+        json!(["1,234,567", "12,345", "1,234", "23,456"])
+    );
+    let formats = ui
+        .js("const I = window.HunterI18n;
+             return [I.number(12345), I.t('common.percent', {value: 85}),
+                     I.dateTime('2026-12-03T10:00:00Z').includes('Dec')];")
+        .await;
+    assert_eq!(formats, json!(["12,345", "85%", true]));
     ui.finish().await;
 }

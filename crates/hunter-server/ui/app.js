@@ -1,42 +1,19 @@
 // Hunter web UI: plain JavaScript, no framework, no build step.
-// Talks to the JSON API of contract.md §4; every text the user sees is English.
+// Talks to the JSON API of contract.md §4; every text the user sees comes from the English and
+// Turkish catalog of i18n.js (team.md §7), or from the API in the language it was asked for.
 "use strict";
 
 (() => {
+  const I18n = window.HunterI18n;
+  const { t, label } = I18n;
+
   // ---------------------------------------------------------------------------------------
-  // Vocabulary (hunter.md §5, contract.md §4)
+  // Vocabulary (hunter.md §5, contract.md §4): codes; their texts are in the catalog.
 
-  const PRIORITIES = [
-    ["P1", "High Potential Greenfield"],
-    ["P2", "Competitive Takeover"],
-    ["P3", "Existing Microsoft but Weak Partner"],
-    ["P4", "Renewal Pressure"],
-    ["P5", "Low Intent / Long Nurturing"],
-    ["P6", "No-Go / Archive"],
-  ];
-  const PRIORITY_LABEL = Object.fromEntries(PRIORITIES);
-
-  const SEGMENTS = [
-    ["Existing", "Already on Microsoft 365: protect the account and upsell."],
-    ["Migration", "Strong mail setup on a non-Microsoft platform: ready for migration."],
-    ["Cold", "Moderate mail security, or local/self-hosted mail with some basics: nurture."],
-    ["Skip", "Weak mail setup, no mail at all or a failed scan: low readiness."],
-  ];
-  const SEGMENT_MEANING = Object.fromEntries(SEGMENTS);
-
+  const PRIORITIES = ["P1", "P2", "P3", "P4", "P5", "P6"];
+  const SEGMENTS = ["Existing", "Migration", "Cold", "Skip"];
   const PROVIDERS = ["M365", "Google", "Yandex", "Zoho", "Amazon", "SendGrid", "Mailgun", "Hosting", "Local", "Unknown"];
-  const PROVIDER_NAME = {
-    M365: "Microsoft 365", Google: "Google Workspace", Yandex: "Yandex 360", Zoho: "Zoho Mail",
-    Amazon: "Amazon SES / WorkMail", SendGrid: "SendGrid", Mailgun: "Mailgun",
-    Hosting: "Web hosting mail", Local: "Local or self-hosted mail", Unknown: "Unknown provider",
-  };
-
-  const REFERRALS = [
-    ["co-sell", "Co-sell", "Microsoft co-sell referral"],
-    ["marketplace", "Marketplace", "Azure Marketplace / AppSource referral"],
-    ["solution-provider", "SP", "Solution provider referral"],
-  ];
-  const REFERRAL = Object.fromEntries(REFERRALS.map(([v, short, long]) => [v, { short, long }]));
+  const REFERRALS = ["co-sell", "marketplace", "solution-provider"];
 
   const PAGE_SIZES = [25, 50, 100, 200];
   const DEFAULT_PAGE_SIZE = 50;
@@ -45,17 +22,18 @@
   const STATE_KEYS = [...FILTER_KEYS, "sort_by", "sort_order", "page", "page_size"];
 
   // Table columns. `sort`: the API's sort_by value; `first`: order of the first click.
+  // The header text is the catalog's `col.<key>` (and `col.<key>_short` when `short`).
   const COLUMNS = [
-    { key: "priority", title: "Priority", short: "Prio", sort: "priority_category", first: "asc" },
-    { key: "domain", title: "Domain", sort: "domain", first: "asc" },
-    { key: "company", title: "Company", sort: "company_name", first: "asc" },
-    { key: "referral", title: "Referral", sort: "referral_type", first: "asc" },
-    { key: "provider", title: "Provider", sort: "provider", first: "asc" },
-    { key: "gateway", title: "Gateway", sort: "gateway", first: "asc" },
-    { key: "local_provider", title: "Local provider", sort: "local_provider", first: "asc" },
-    { key: "tenant_size", title: "Tenant size", sort: "tenant_size", first: "asc" },
-    { key: "segment", title: "Segment", sort: "segment", first: "asc" },
-    { key: "score", title: "Score", sort: "readiness_score", first: "desc", numeric: true },
+    { key: "priority", short: true, sort: "priority_category", first: "asc" },
+    { key: "domain", sort: "domain", first: "asc" },
+    { key: "company", sort: "company_name", first: "asc" },
+    { key: "referral", sort: "referral_type", first: "asc" },
+    { key: "provider", sort: "provider", first: "asc" },
+    { key: "gateway", sort: "gateway", first: "asc" },
+    { key: "local_provider", sort: "local_provider", first: "asc" },
+    { key: "tenant_size", sort: "tenant_size", first: "asc" },
+    { key: "segment", sort: "segment", first: "asc" },
+    { key: "score", sort: "readiness_score", first: "desc", numeric: true },
   ];
 
   // ---------------------------------------------------------------------------------------
@@ -81,18 +59,19 @@
     return node;
   }
 
-  const dash = () => el("span", { class: "muted", "aria-label": "none" }, "-");
+  /** An element whose text is the catalog's `key` and follows every language switch. */
+  const tx = (tag, attrs, key, params) => I18n.bind(el(tag, attrs), key, params);
+  const dash = () => I18n.bind(el("span", { class: "muted" }, "-"), "leads.none", null, "AriaLabel");
   const present = (v) => v !== null && v !== undefined && v !== "";
-  const cap = (s) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : s);
-  const fmtInt = (n) => (typeof n === "number" ? n.toLocaleString("en-US") : "–");
-  const signed = (n) => (n > 0 ? `+${n}` : n < 0 ? `−${Math.abs(n)}` : "0");
+  const fmtInt = (n) => I18n.number(n);
+  const signed = (n) => (n > 0 ? `+${fmtInt(n)}` : n < 0 ? `−${fmtInt(Math.abs(n))}` : "0");
 
   /** The server's messages are sentence fragments ("not a usable domain: …"): show them as
    *  sentences. */
   function sentence(text) {
-    const t = typeof text === "string" ? text.trim() : "";
-    if (!t) return "";
-    const first = t.charAt(0).toUpperCase() + t.slice(1);
+    const s = typeof text === "string" ? text.trim() : "";
+    if (!s) return "";
+    const first = s.charAt(0).toLocaleUpperCase(I18n.locale()) + s.slice(1);
     return /[.!?…]$/.test(first) ? first : `${first}.`;
   }
 
@@ -109,30 +88,43 @@
     return wrapped;
   }
 
-  /** An error whose message is fit to show to a user. */
+  /** A text of the catalog, translated when shown (and again on a language switch). */
+  const T = (key, params) => ({ $key: key, params });
+
+  /** Nodes for a text: a plain string (the server's, already in the page's language), a `T()`
+   *  or a list of them. */
+  function textNodes(text) {
+    if (text === null || text === undefined || text === "") return [];
+    if (Array.isArray(text)) return text.flatMap(textNodes);
+    if (typeof text === "object" && text.$key) return [tx("span", {}, text.$key, text.params)];
+    return [document.createTextNode(String(text))];
+  }
+
+  /** An error whose message is fit to show to a user; `text` is its catalog text when the UI
+   *  wrote it (the server's messages come in the requested language already). */
   class ApiError extends Error {
-    constructor(message, status, code) {
+    constructor(message, status, code, text) {
       super(message);
       this.status = status;
       this.code = code;
+      this.text = text || message;
     }
   }
 
-  const STATUS_TEXT = {
-    400: "The request was not accepted. Check the input and try again.",
-    404: "That item was not found. It may have been removed.",
-    409: "Another operation is already running. Try again in a moment.",
-    413: "The file is too large to upload.",
-    415: "That file type is not supported. Upload a CSV or XLSX file.",
-    422: "The input could not be processed.",
-    429: "Too many requests. Wait a moment and try again.",
-    500: "The server hit a problem. Try again; if it keeps happening, tell an administrator.",
-    503: "The server is not ready (database unavailable). Try again shortly.",
-  };
+  /** What to show of any error: its catalog text, or its message. */
+  const errText = (e) => (e && (e.text || e.message)) || "";
+
+  /** An ApiError whose message is the catalog's `key`. */
+  const uiError = (key, status, code, params) => new ApiError(t(key, params), status, code, T(key, params));
+
+  const STATUS_TEXT = [400, 404, 409, 413, 415, 422, 429, 500, 503];
+
+  /** `Accept-Language` of every API call: the server's texts follow the page's language. */
+  const langHeaders = () => ({ "Accept-Language": I18n.lang });
 
   /** fetch + JSON + the error envelope `{"error":{"code","message"}}` → ApiError. */
   async function api(path, options = {}) {
-    const opts = { ...options, headers: { Accept: "application/json", ...(options.headers || {}) } };
+    const opts = { ...options, headers: { Accept: "application/json", ...langHeaders(), ...(options.headers || {}) } };
     if (opts.json !== undefined) {
       opts.body = JSON.stringify(opts.json);
       opts.headers["Content-Type"] = "application/json";
@@ -143,7 +135,7 @@
       response = await fetch(path, opts);
     } catch (e) {
       if (e && e.name === "AbortError") throw e;
-      throw new ApiError("Cannot reach the Hunter server. Check your connection and try again.", 0, "network");
+      throw uiError("error.network", 0, "network");
     }
     const text = await response.text();
     let body = null;
@@ -156,9 +148,11 @@
     }
     if (!response.ok) {
       const envelope = body && body.error;
-      const message = sentence(envelope && envelope.message) || STATUS_TEXT[response.status]
-        || `The server answered with status ${response.status}.`;
-      throw new ApiError(message, response.status, (envelope && envelope.code) || String(response.status));
+      const code = (envelope && envelope.code) || String(response.status);
+      const message = sentence(envelope && envelope.message);
+      if (message) throw new ApiError(message, response.status, code);
+      if (STATUS_TEXT.includes(response.status)) throw uiError(`error.${response.status}`, response.status, code);
+      throw uiError("error.status", response.status, code, { status: String(response.status) });
     }
     return body;
   }
@@ -172,12 +166,13 @@
       role: kind === "error" ? "alert" : "status",
       dataset: { testid: `toast-${kind}` },
     });
-    const close = el("button", { type: "button", class: "toast-close", "aria-label": "Dismiss" }, "×");
+    const close = I18n.bind(el("button", { type: "button", class: "toast-close" }, "×"), "toast.dismiss", null, "AriaLabel");
+    const body = textNodes(message);
     box.append(
       el("span", { class: "toast-icon", "aria-hidden": "true" }, kind === "error" ? "!" : "✓"),
       el("div", { class: "toast-text" },
-        el("strong", { class: "toast-title" }, title),
-        message ? el("span", { class: "toast-message", dataset: { testid: "toast-message" } }, message) : null),
+        el("strong", { class: "toast-title" }, textNodes(title)),
+        body.length ? el("span", { class: "toast-message", dataset: { testid: "toast-message" } }, body) : null),
       close,
     );
     const remove = () => {
@@ -237,9 +232,9 @@
   // ---------------------------------------------------------------------------------------
   // Badges
 
-  function priorityBadge(category, label) {
+  function priorityBadge(category, priorityLabel) {
     const cat = category || "P6";
-    const text = label || PRIORITY_LABEL[cat] || "";
+    const text = priorityLabel || label("priority", cat);
     return el("span", {
       class: `badge prio prio-${cat.toLowerCase()}`,
       tabindex: "0",
@@ -250,42 +245,43 @@
   }
 
   function segmentBadge(segment, reason) {
-    const explanation = reason || SEGMENT_MEANING[segment] || "";
+    const explanation = reason || label("segment_meaning", segment);
+    const name = label("segment", segment);
     return el("span", {
       class: `badge seg seg-${String(segment).toLowerCase()}`,
       tabindex: "0",
       "data-tip": explanation,
-      "aria-label": `${segment}: ${explanation}`,
+      "aria-label": `${name}: ${explanation}`,
       dataset: { testid: "segment-badge", segment },
-    }, segment);
+    }, name);
   }
 
   function providerBadge(provider) {
     const p = provider || "Unknown";
     return el("span", {
       class: `badge prov prov-${p.toLowerCase()}`,
-      title: PROVIDER_NAME[p] || p,
+      title: label("provider_name", p),
       dataset: { testid: "provider-badge", provider: p },
-    }, p);
+    }, label("provider", p));
   }
 
   function referralBadge(type) {
     if (!type) return el("span", { class: "muted", dataset: { testid: "referral-badge", referral: "" } }, "-");
-    const r = REFERRAL[type] || { short: type, long: type };
+    const long = label("referral_name", type);
     return el("span", {
       class: `badge ref ref-${type}`,
       tabindex: "0",
-      "data-tip": r.long,
-      "aria-label": r.long,
+      "data-tip": long,
+      "aria-label": long,
       dataset: { testid: "referral-badge", referral: type },
-    }, r.short);
+    }, label("referral", type));
   }
 
   function scoreMeter(score) {
     const s = Number(score) || 0;
     const band = s >= 70 ? "high" : s >= 40 ? "mid" : "low";
     return el("span", { class: `score score-${band}`, dataset: { testid: "score", score: String(s) } },
-      el("span", { class: "score-num" }, String(s)),
+      el("span", { class: "score-num" }, fmtInt(s)),
       el("span", { class: "score-track", "aria-hidden": "true" },
         el("span", { class: "score-fill", style: `width:${Math.max(0, Math.min(100, s))}%` })));
   }
@@ -367,9 +363,12 @@
   // ---------------------------------------------------------------------------------------
   // Filters form
 
+  /** Appends options `[value, textKey, titleKey]`, whose texts follow the language. */
   function fillSelect(select, options) {
-    for (const [value, text, title] of options) {
-      select.append(el("option", { value, title: title || null }, text));
+    for (const [value, textKey, titleKey, params] of options) {
+      const option = tx("option", { value }, textKey, params);
+      if (titleKey) I18n.bind(option, titleKey, params, "Title");
+      select.append(option);
     }
   }
 
@@ -381,10 +380,10 @@
   const fMinScore = $("f-min-score");
   const pageSize = $("page-size");
 
-  fillSelect(fSegment, SEGMENTS.map(([s, meaning]) => [s, s, meaning]));
-  fillSelect(fPriority, PRIORITIES.map(([p, label]) => [p, `${p} · ${label}`, label]));
-  fillSelect(fProvider, PROVIDERS.map((p) => [p, p === "M365" ? "Microsoft 365" : p, PROVIDER_NAME[p]]));
-  fillSelect(fReferral, REFERRALS.map(([v, , long]) => [v, long.replace(/ referral$/, ""), long]));
+  fillSelect(fSegment, SEGMENTS.map((s) => [s, `segment.${s}`, `segment_meaning.${s}`]));
+  fillSelect(fPriority, PRIORITIES.map((p) => [p, "filters.priority_option", `priority.${p}`, { code: p, label: { $key: `priority.${p}` } }]));
+  fillSelect(fProvider, PROVIDERS.map((p) => [p, p === "M365" ? "provider_name.M365" : `provider.${p}`, `provider_name.${p}`]));
+  fillSelect(fReferral, REFERRALS.map((v) => [v, `referral_option.${v}`, `referral_name.${v}`]));
 
   function syncForm() {
     fSearch.value = state.search;
@@ -439,7 +438,7 @@
     const n = Math.round(Number(raw));
     if (!Number.isFinite(n) || n < 0 || n > 100) {
       fMinScore.setAttribute("aria-invalid", "true");
-      toast("error", "Minimum score must be between 0 and 100.");
+      toast("error", T("filters.bad_min_score"));
       return;
     }
     fMinScore.removeAttribute("aria-invalid");
@@ -479,16 +478,17 @@
         dataset: { testid: `col-${col.key}`, sortKey: col.sort },
       });
       const arrow = active ? (order === "asc" ? "▲" : "▼") : "↕";
-      const next = active ? (order === "asc" ? "descending" : "ascending") : (col.first === "asc" ? "ascending" : "descending");
+      const next = active ? (order === "asc" ? "desc" : "asc") : col.first;
+      const title = t(`col.${col.key}`);
       th.append(el("button", {
         type: "button",
         class: `sort${active ? " is-active" : ""}`,
-        title: `Sort by ${col.title.toLowerCase()}, ${next}`,
+        title: t(`sort.${next}`, { column: title.toLocaleLowerCase(I18n.locale()) }),
         dataset: { testid: `sort-${col.key}` },
         onclick: () => sortBy(col),
       }, col.short
-        ? [el("span", { class: "th-long" }, col.title), el("span", { class: "th-short", "aria-hidden": "true" }, col.short)]
-        : col.title,
+        ? [el("span", { class: "th-long" }, title), el("span", { class: "th-short", "aria-hidden": "true" }, t(`col.${col.key}_short`))]
+        : title,
       el("span", { class: "sort-arrow", "aria-hidden": "true" }, arrow)));
       headRow.append(th);
     }
@@ -509,7 +509,8 @@
     const domainLink = el("a", {
       href: `#lead/${encodeURIComponent(lead.domain)}`,
       class: "domain-link",
-      title: `Why this score? Open the breakdown for ${lead.domain}`,
+      translate: "no",
+      title: t("leads.open_title", { domain: lead.domain }),
       dataset: { testid: "lead-link", domain: lead.domain },
       onclick: (e) => {
         e.preventDefault();
@@ -517,25 +518,25 @@
       },
     }, lead.domain);
     const status = lead.scan_status && !["ok"].includes(lead.scan_status)
-      ? el("span", { class: `status status-${lead.scan_status}`, "data-tip": statusText(lead.scan_status), tabindex: "0" }, statusShort(lead.scan_status))
+      ? el("span", { class: `status status-${lead.scan_status}`, "data-tip": label("status_text", lead.scan_status), tabindex: "0" }, label("status", lead.scan_status))
       : null;
     const company = present(lead.company_name) && lead.company_name !== lead.domain ? lead.company_name : null;
     const cells = {
       priority: priorityBadge(lead.priority_category, lead.priority_label),
       domain: el("span", { class: "domain-cell" }, domainLink, status),
-      company: company ? el("span", { class: "company", title: company }, company) : dash(),
+      company: company ? el("span", { class: "company", title: company, translate: "no" }, company) : dash(),
       referral: referralBadge(lead.referral_type),
       provider: providerBadge(lead.provider),
-      gateway: present(lead.gateway) ? lead.gateway : dash(),
-      local_provider: present(lead.local_provider) ? lead.local_provider : dash(),
-      tenant_size: present(lead.tenant_size) ? cap(lead.tenant_size) : dash(),
+      gateway: present(lead.gateway) ? el("span", { translate: "no" }, lead.gateway) : dash(),
+      local_provider: present(lead.local_provider) ? el("span", { translate: "no" }, lead.local_provider) : dash(),
+      tenant_size: present(lead.tenant_size) ? label("tenant_size", lead.tenant_size) : dash(),
       segment: segmentBadge(lead.segment, lead.reason),
       score: el("span", { class: "score-cell" }, scoreMeter(lead.readiness_score),
         el("button", {
           type: "button",
           class: "why",
-          "aria-label": `Why this score? ${lead.domain}`,
-          title: "Why this score?",
+          "aria-label": t("leads.why_label", { domain: lead.domain }),
+          title: t("bd.title"),
           dataset: { testid: "why-button", domain: lead.domain },
           onclick: (e) => openBreakdown(lead.domain, e.currentTarget),
         }, "?")),
@@ -545,21 +546,6 @@
       tr.append(el("td", { class: `col-${col.key}${col.numeric ? " num" : ""}`, dataset: { col: col.key } }, cells[col.key]));
     }
     return tr;
-  }
-
-  function statusShort(s) {
-    return { partial: "partial", no_mx: "no MX", nxdomain: "no domain", timeout: "timeout", servfail: "DNS error", invalid: "invalid" }[s] || s;
-  }
-
-  function statusText(s) {
-    return {
-      partial: "Partial scan: the MX lookup worked, another lookup failed.",
-      no_mx: "The domain has no MX record: it receives no mail.",
-      nxdomain: "The domain does not exist in DNS.",
-      timeout: "The last scan timed out.",
-      servfail: "The DNS server returned an error for this domain.",
-      invalid: "The input is not a valid domain.",
-    }[s] || s;
   }
 
   let listController = null;
@@ -587,7 +573,7 @@
     } catch (e) {
       if (e && e.name === "AbortError") return;
       renderLeadsError(e);
-      toast("error", "Could not load leads.", e.message);
+      toast("error", T("leads.load_error"), errText(e));
     } finally {
       if (listController === controller) {
         listController = null;
@@ -611,28 +597,26 @@
     $("table-wrap").hidden = empty;
     if (empty) {
       const filtered = hasFilters();
-      $("empty-title").textContent = filtered ? "No leads match these filters" : "No leads yet — upload a CSV/XLSX or scan a domain above";
-      $("empty-text").textContent = filtered
-        ? "Loosen or clear the filters to see more leads."
-        : "Scanned companies appear here, best opportunities (P1) first.";
+      I18n.bind($("empty-title"), filtered ? "empty.filtered_title" : "empty.none_title");
+      I18n.bind($("empty-text"), filtered ? "empty.filtered_text" : "empty.none_text");
       $("empty-clear").hidden = !filtered;
     }
 
     const from = total === 0 ? 0 : (page - 1) * size + 1;
     const to = Math.min(total, (page - 1) * size + leads.length);
-    $("page-summary").textContent = total === 0
-      ? "No leads"
-      : `Showing ${fmtInt(from)}–${fmtInt(to)} of ${fmtInt(total)} lead${total === 1 ? "" : "s"}`;
-    $("page-of").textContent = `Page ${fmtInt(page)} of ${fmtInt(pages)}`;
+    if (total === 0) I18n.bind($("page-summary"), "pager.no_leads");
+    else I18n.bind($("page-summary"), "pager.summary", { from, to, count: total });
+    I18n.bind($("page-of"), "pager.page_of", { page, pages });
     $("page-prev").disabled = page <= 1;
     $("page-next").disabled = page >= pages;
   }
 
   function renderLeadsError(e) {
     body.replaceChildren(el("tr", {}, el("td", { colspan: String(COLUMNS.length), class: "table-error" },
-      `The lead list could not be loaded: ${e.message}`)));
+      textNodes(T("leads.table_error", { message: errText(e) })))));
     $("empty").hidden = true;
     $("table-wrap").hidden = false;
+    delete $("page-summary").dataset.i18n;
     $("page-summary").textContent = "";
   }
 
@@ -659,11 +643,14 @@
     refresh();
   });
 
+  /** The downloads carry the filters and the page's language (`lang=`: a link sends no
+   *  `Accept-Language` of ours). */
   function updateExportLinks() {
     const p = filterParams();
+    p.set("lang", I18n.lang);
     const qs = p.toString();
-    $("export-csv").href = `/api/leads/export?format=csv${qs ? `&${qs}` : ""}`;
-    $("export-xlsx").href = `/api/leads/export?format=xlsx${qs ? `&${qs}` : ""}`;
+    $("export-csv").href = `/api/leads/export?format=csv&${qs}`;
+    $("export-xlsx").href = `/api/leads/export?format=xlsx&${qs}`;
   }
 
   /** After any change of the view: store it, update the form, links and headers, reload. */
@@ -686,7 +673,7 @@
       renderKpis(k || {});
     } catch (e) {
       $("kpi-total").textContent = "–";
-      toast("error", "Could not load the lead counts.", e.message);
+      toast("error", T("kpi.error"), errText(e));
     } finally {
       box.setAttribute("aria-busy", "false");
     }
@@ -695,38 +682,40 @@
   function renderKpis(k) {
     $("kpi-total").textContent = fmtInt(Number(k.total_leads) || 0);
     const byPriority = k.by_priority || {};
-    $("kpi-priority").replaceChildren(...PRIORITIES.map(([p, label]) => el("button", {
+    $("kpi-priority").replaceChildren(...PRIORITIES.map((p) => el("button", {
       type: "button",
       class: `kpi-chip prio-${p.toLowerCase()}${state.priority_category === p ? " is-active" : ""}`,
       "aria-pressed": state.priority_category === p ? "true" : "false",
-      "data-tip": `${p}: ${label}. Click to filter.`,
+      "data-tip": t("kpi.filter_tip", { label: `${p}: ${label("priority", p)}` }),
       dataset: { testid: `kpi-priority-${p}`, filter: "priority", value: p },
       onclick: () => setFilter("priority_category", state.priority_category === p ? "" : p),
     }, el("span", { class: "chip-key" }, p), el("span", { class: "chip-val" }, fmtInt(Number(byPriority[p]) || 0)))));
     const bySegment = k.by_segment || {};
-    $("kpi-segment").replaceChildren(...SEGMENTS.map(([s, meaning]) => el("button", {
+    $("kpi-segment").replaceChildren(...SEGMENTS.map((s) => el("button", {
       type: "button",
       class: `kpi-chip kseg-${s.toLowerCase()}${state.segment === s ? " is-active" : ""}`,
       "aria-pressed": state.segment === s ? "true" : "false",
-      "data-tip": `${meaning} Click to filter.`,
+      "data-tip": t("kpi.filter_tip", { label: `${label("segment", s)}: ${label("segment_meaning", s).replace(/\.$/, "")}` }),
       dataset: { testid: `kpi-segment-${s}`, filter: "segment", value: s },
       onclick: () => setFilter("segment", state.segment === s ? "" : s),
-    }, el("span", { class: "chip-key" }, s), el("span", { class: "chip-val" }, fmtInt(Number(bySegment[s]) || 0)))));
+    }, el("span", { class: "chip-key" }, label("segment", s)), el("span", { class: "chip-val" }, fmtInt(Number(bySegment[s]) || 0)))));
   }
 
   // ---------------------------------------------------------------------------------------
   // Buttons with a busy state
 
-  function setBusy(button, busy, busyText) {
-    const label = button.querySelector(".btn-label") || button;
+  /** Busy: the label shows the catalog's `busyKey` (and follows a language switch). */
+  function setBusy(button, busy, busyKey) {
+    const text = button.querySelector(".btn-label") || button;
     if (busy) {
-      button.dataset.idleText = label.textContent;
-      label.textContent = busyText;
+      if (!button.dataset.idleKey) button.dataset.idleKey = text.dataset.i18n || "";
+      I18n.bind(text, busyKey);
       button.disabled = true;
       button.setAttribute("aria-busy", "true");
       if (!button.querySelector(".spinner")) button.prepend(el("span", { class: "spinner", "aria-hidden": "true" }));
     } else {
-      if (button.dataset.idleText) label.textContent = button.dataset.idleText;
+      if (button.dataset.idleKey) I18n.bind(text, button.dataset.idleKey);
+      delete button.dataset.idleKey;
       button.disabled = false;
       button.removeAttribute("aria-busy");
       const s = button.querySelector(".spinner");
@@ -743,29 +732,32 @@
     const domain = input.value.trim();
     if (!domain) {
       input.setAttribute("aria-invalid", "true");
-      toast("error", "Enter a domain to scan.", "For example contoso.com, https://www.contoso.com or name@contoso.com.");
+      toast("error", T("scan.empty_title"), T("scan.empty_text"));
       input.focus();
       return;
     }
     input.removeAttribute("aria-invalid");
     const button = $("scan-submit");
-    setBusy(button, true, "Scanning…");
+    setBusy(button, true, "scan.busy");
     try {
       const lead = await api("/api/scan/domain", { method: "POST", json: { domain } });
       showScanResult(lead);
-      toast("success", `Scanned ${lead.domain}`,
-        `${lead.priority_category} ${lead.priority_label} · score ${lead.readiness_score} · ${lead.segment}`);
+      toast("success", T("scan.done_title", { domain: lead.domain }),
+        T("scan.done_text", {
+          category: lead.priority_category,
+          label: lead.priority_label,
+          score: lead.readiness_score,
+          segment: { $label: ["segment", lead.segment] },
+        }));
       input.value = "";
       loadLeads();
       loadKpis();
     } catch (err) {
       input.setAttribute("aria-invalid", "true");
       const title = err.status === 422 || err.status === 400
-        ? `“${domain}” could not be scanned.`
-        : "The scan did not finish.";
-      const message = err.status === 422 && !err.message
-        ? "That does not look like a domain. Enter something like contoso.com."
-        : err.message;
+        ? T("scan.bad_title", { domain })
+        : T("scan.failed_title");
+      const message = err.status === 422 && !err.message ? T("scan.not_a_domain") : errText(err);
       toast("error", title, message);
     } finally {
       setBusy(button, false);
@@ -776,24 +768,26 @@
   function showScanResult(lead) {
     const box = $("scan-result");
     box.hidden = false;
+    box.dataset.domain = lead.domain;
     box.replaceChildren(
       el("div", { class: "scan-result-head" },
         priorityBadge(lead.priority_category, lead.priority_label),
-        el("strong", { class: "scan-result-domain", dataset: { testid: "scan-result-domain" } }, lead.domain),
+        el("strong", { class: "scan-result-domain", translate: "no", dataset: { testid: "scan-result-domain" } }, lead.domain),
         scoreMeter(lead.readiness_score)),
       el("div", { class: "scan-result-meta" },
         providerBadge(lead.provider),
         segmentBadge(lead.segment, lead.reason),
-        lead.gateway ? el("span", { class: "meta" }, `Gateway: ${lead.gateway}`) : null,
-        lead.tenant_size ? el("span", { class: "meta" }, `Tenant: ${lead.tenant_size}`) : null,
-        lead.scan_status && lead.scan_status !== "ok" ? el("span", { class: "meta" }, `Scan: ${statusShort(lead.scan_status)}`) : null),
+        lead.gateway ? tx("span", { class: "meta" }, "scan.meta_gateway", { gateway: lead.gateway }) : null,
+        lead.tenant_size ? tx("span", { class: "meta" }, "scan.meta_tenant", { size: { $label: ["tenant_size", lead.tenant_size] } }) : null,
+        lead.scan_status && lead.scan_status !== "ok"
+          ? tx("span", { class: "meta" }, "scan.meta_status", { status: { $label: ["status", lead.scan_status] } }) : null),
       el("p", { class: "scan-result-reason" }, lead.reason || ""),
-      el("button", {
+      tx("button", {
         type: "button",
         class: "btn btn-link",
         dataset: { testid: "scan-result-why" },
         onclick: (e) => openBreakdown(lead.domain, e.currentTarget),
-      }, "Why this score?"),
+      }, "bd.title"),
     );
   }
 
@@ -808,30 +802,47 @@
     const fileInput = $("upload-file");
     const file = fileInput.files && fileInput.files[0];
     if (!file) {
-      toast("error", "Choose a file first.", "Pick a CSV or XLSX file with a domain, website or email column.");
+      toast("error", T("upload.no_file_title"), T("upload.no_file_text"));
       fileInput.focus();
       return;
     }
     if (!/\.(csv|xlsx)$/i.test(file.name)) {
-      toast("error", "That file type is not supported.", "Upload a .csv or .xlsx file.");
+      toast("error", T("upload.bad_type_title"), T("upload.bad_type_text"));
       return;
     }
     const autoDetect = $("upload-auto-detect").checked;
     const form = new FormData();
     form.append("file", file, file.name);
     const button = $("upload-submit");
-    setBusy(button, true, "Uploading…");
+    setBusy(button, true, "upload.uploading");
     try {
       const res = await api(`/api/ingest/file?scan=true&auto_detect=${autoDetect}`, { method: "POST", body: form });
-      if (!res || !res.job_id) throw new ApiError("The server did not return a job id.", 500, "no_job");
-      $("upload-submit").querySelector(".btn-label").textContent = "Importing…";
+      if (!res || !res.job_id) throw uiError("upload.no_job", 500, "no_job");
+      I18n.bind($("upload-submit").querySelector(".btn-label"), "upload.importing");
       startJob(res.job_id, file.name);
       fileInput.value = "";
+      showFileName();
     } catch (err) {
-      toast("error", `“${file.name}” could not be imported.`, err.message);
+      toast("error", T("upload.failed_title", { name: file.name }), errText(err));
       setBusy(button, false);
     }
   });
+
+  /** The chosen file's name beside our "Choose a file" button. */
+  function showFileName() {
+    const input = $("upload-file");
+    const box = $("upload-file-name");
+    const file = input.files && input.files[0];
+    if (file) {
+      delete box.dataset.i18n;
+      box.setAttribute("translate", "no");
+      box.textContent = file.name;
+    } else {
+      box.removeAttribute("translate");
+      I18n.bind(box, "upload.no_file");
+    }
+  }
+  $("upload-file").addEventListener("change", showFileName);
 
   const JOB_KEY = "hunter.import.job";
 
@@ -861,7 +872,7 @@
       if (err.status === 404) {
         finishJobUi();
         $("job").hidden = true;
-        toast("error", "The import job was not found.", "It may belong to another Hunter database. Upload the file again if needed.");
+        toast("error", T("job.not_found_title"), T("job.not_found_text"));
         return;
       }
       // A hiccup: keep polling, a little slower.
@@ -880,19 +891,23 @@
         let text;
         if (typeof r.ingested === "number") {
           const skipped = Number(r.skipped) || 0;
-          text = `${fmtInt(r.ingested)} compan${r.ingested === 1 ? "y" : "ies"} imported and scanned`
-            + (skipped ? `, ${fmtInt(skipped)} row${skipped === 1 ? "" : "s"} skipped` : "")
-            + (failed ? " (see the list below)." : ".");
+          text = [
+            T("job.done_imported", { count: r.ingested }),
+            skipped ? T("job.done_skipped", { count: skipped }) : null,
+            T(failed ? "job.done_see_below" : "job.done_end"),
+          ];
         } else {
-          text = `${fmtInt(Number(job.succeeded) || 0)} of ${fmtInt(Number(job.total) || 0)} done`
-            + (failed ? `, ${fmtInt(failed)} with problems (see the list below).` : ".");
+          text = [
+            T("job.done_progress", { done: Number(job.succeeded) || 0, total: Number(job.total) || 0 }),
+            T(failed ? "job.done_problems" : "job.done_end", { count: failed }),
+          ];
         }
         // Some bad rows do not make the import a failure: they are listed under the bar.
         const nothing = typeof r.ingested === "number" ? r.ingested === 0 : (Number(job.succeeded) || 0) === 0;
-        toast(nothing ? "error" : "success", `Import of ${name} finished`, text);
+        toast(nothing ? "error" : "success", T("job.done_title", { name }), text.filter(Boolean));
       } else {
         const first = (job.errors || [])[0];
-        toast("error", `Import of ${name} failed`, sentence(first && first.message) || "The job stopped before it finished.");
+        toast("error", T("job.failed_title", { name }), sentence(first && first.message) || T("job.stopped"));
       }
       return;
     }
@@ -916,14 +931,15 @@
       saved = null;
     }
     if (saved && typeof saved.jobId === "string") {
-      setBusy($("upload-submit"), true, "Importing…");
-      startJob(saved.jobId, String(saved.name || "your file"));
+      setBusy($("upload-submit"), true, "upload.importing");
+      startJob(saved.jobId, saved.name ? String(saved.name) : T("upload.your_file"));
     }
   }
 
-  const JOB_STATUS = { queued: "Queued", running: "Importing and scanning", completed: "Completed", failed: "Failed" };
+  let lastJob = null;
 
   function renderJob(job, name) {
+    lastJob = { job, name };
     const box = $("job");
     const total = Number(job.total) || 0;
     const processed = Number(job.processed) || 0;
@@ -935,28 +951,30 @@
     box.classList.toggle("is-indeterminate", job.status === "running" && total === 0);
     box.classList.toggle("is-failed", job.status === "failed");
     box.classList.toggle("is-done", done);
-    $("job-status").textContent = `${JOB_STATUS[job.status] || job.status} · ${name}`;
+    I18n.bind($("job-status"), "job.status_line", { status: { $label: ["job.status", job.status] }, name });
     // Units of work: the file's rows, then one scan per imported company.
     const failedUnits = Number(job.failed) || 0;
-    $("job-counts").textContent = total > 0 || done
-      ? `${fmtInt(processed)} of ${fmtInt(total)} done${failedUnits ? ` · ${fmtInt(failedUnits)} with problems` : ""}`
-      : "Reading the file…";
+    if (total > 0 || done) {
+      I18n.bind($("job-counts"), failedUnits ? "job.counts_problems" : "job.counts", { processed, total, count: failedUnits });
+    } else {
+      I18n.bind($("job-counts"), "job.reading");
+    }
     $("job-progress").setAttribute("aria-valuenow", String(pct));
     $("job-progress-bar").style.width = `${pct}%`;
-    $("job-percent").textContent = `${pct}%`;
+    I18n.bind($("job-percent"), "common.percent", { value: pct });
     const errors = Array.isArray(job.errors) ? job.errors : [];
     const list = $("job-errors-list");
     list.replaceChildren(...errors.map((err) => {
       const where = [];
-      if (err && err.row !== undefined && err.row !== null) where.push(`Row ${err.row}`);
+      if (err && err.row !== undefined && err.row !== null) where.push(t("job.row", { row: err.row }));
       if (err && err.domain) where.push(err.domain);
-      const text = sentence(typeof err === "string" ? err : err && err.message) || "Unknown problem.";
+      const text = sentence(typeof err === "string" ? err : err && err.message) || t("job.unknown_problem");
       return el("li", { dataset: { testid: "job-error" } },
         where.length ? el("strong", {}, `${where.join(" · ")}: `) : null, text);
     }));
     $("job-errors").hidden = errors.length === 0;
     if (errors.length && (Number(job.failed) || 0) > errors.length) {
-      list.append(el("li", { class: "muted" }, `…and ${fmtInt(job.failed - errors.length)} more.`));
+      list.append(el("li", { class: "muted" }, t("job.more", { count: job.failed - errors.length })));
     }
   }
 
@@ -969,10 +987,10 @@
 
   async function openBreakdown(domain, opener) {
     dialogReturnFocus = opener || document.activeElement;
-    $("bd-title").textContent = "Why this score?";
+    $("bd-title").textContent = t("bd.title");
     $("bd-sub").textContent = domain;
     $("bd-body").replaceChildren(el("div", { class: "dialog-loading", dataset: { testid: "breakdown-loading" } },
-      el("span", { class: "spinner", "aria-hidden": "true" }), "Loading the breakdown…"));
+      el("span", { class: "spinner", "aria-hidden": "true" }), tx("span", {}, "bd.loading")));
     dialog.dataset.domain = domain;
     if (!dialog.open) dialog.showModal();
     if (breakdownController) breakdownController.abort();
@@ -984,8 +1002,7 @@
       renderBreakdown(domain, data || {});
     } catch (e) {
       if (e && e.name === "AbortError") return;
-      $("bd-body").replaceChildren(el("p", { class: "dialog-error", role: "alert" },
-        `The breakdown could not be loaded: ${e.message}`));
+      $("bd-body").replaceChildren(tx("p", { class: "dialog-error", role: "alert" }, "bd.error", { message: errText(e) }));
     }
   }
 
@@ -1009,11 +1026,11 @@
     const evidence = Array.isArray(evidenceRaw) ? evidenceRaw : [];
     const score = field("readiness_score") ?? field("score") ?? field("total");
     const category = field("priority_category");
-    const label = field("priority_label");
+    const priorityLabel = field("priority_label");
 
     if (category || score !== undefined) {
-      $("bd-title").replaceChildren("Why this score? ",
-        category ? priorityBadge(category, label) : null);
+      $("bd-title").replaceChildren(`${t("bd.title")} `,
+        category ? priorityBadge(category, priorityLabel) : null);
     }
     const company = field("company_name");
     $("bd-sub").textContent = company && company !== domain ? `${domain} · ${company}` : domain;
@@ -1023,8 +1040,8 @@
     // Summary
     const summary = el("div", { class: "bd-summary" },
       score !== undefined ? el("div", { class: "bd-score" },
-        el("span", { class: "bd-score-num", dataset: { testid: "breakdown-score" } }, String(score)),
-        el("span", { class: "bd-score-of" }, "/ 100")) : null,
+        el("span", { class: "bd-score-num", dataset: { testid: "breakdown-score" } }, fmtInt(Number(score))),
+        el("span", { class: "bd-score-of" }, t("bd.out_of"))) : null,
       el("div", { class: "bd-summary-text" },
         el("div", { class: "bd-badges" },
           field("provider") ? providerBadge(field("provider")) : null,
@@ -1040,84 +1057,76 @@
       return el("tr", { class: isTotal ? "bd-total" : "", dataset: { testid: "breakdown-line", name: line.name || "" } },
         el("th", { scope: "row" },
           el("span", { class: "bd-label" }, line.label || line.name || ""),
-          line.name && line.label && !isTotal ? el("code", { class: "bd-key" }, line.name) : null),
+          line.name && line.label && !isTotal ? el("code", { class: "bd-key", translate: "no" }, line.name) : null),
         el("td", { class: `num bd-points ${points > 0 ? "pos" : points < 0 ? "neg" : "zero"}` },
-          isTotal ? String(points) : signed(points)));
+          isTotal ? fmtInt(points) : signed(points)));
     });
     const hasTotal = lines.some((l) => l.name === "total");
     if (!hasTotal && lines.length && score !== undefined) {
       rows.push(el("tr", { class: "bd-total", dataset: { testid: "breakdown-line", name: "total" } },
-        el("th", { scope: "row" }, "Total"), el("td", { class: "num bd-points" }, String(score))));
+        el("th", { scope: "row" }, t("bd.total")), el("td", { class: "num bd-points" }, fmtInt(Number(score)))));
     }
     parts.push(el("section", { class: "bd-section" },
-      el("h3", {}, "Score lines"),
+      el("h3", {}, t("bd.lines")),
       lines.length
         ? el("table", { class: "bd-lines", dataset: { testid: "breakdown-lines" } },
-          el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Line"), el("th", { scope: "col", class: "num" }, "Points"))),
+          el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("bd.line")), el("th", { scope: "col", class: "num" }, t("bd.points")))),
           el("tbody", {}, rows))
-        : el("p", { class: "muted" }, "No score lines were recorded for this lead.")));
+        : el("p", { class: "muted" }, t("bd.no_lines"))));
 
     // Signals and P-model
+    // Names and ids from DNS or Partner Center, shown as they are (translate="no").
+    const DATA_FACTS = ["mx_root", "gateway", "local_provider", "azure_tenant", "entra_tenant", "rules_version"];
+    const scanStatus = field("scan_status");
     const facts = [
-      ["Scan status", field("scan_status") ? (field("scan_status") === "ok" ? "ok (all lookups answered)" : statusText(field("scan_status"))) : null],
-      ["MX root", field("mx_root")],
-      ["Gateway", field("gateway")],
-      ["Local provider", field("local_provider")],
-      ["Tenant size", field("tenant_size") ? cap(field("tenant_size")) : null],
-      ["SPF", yesNo(field("spf"))],
-      ["DKIM", yesNo(field("dkim"))],
-      ["DMARC policy", field("dmarc_policy") || (field("scan_status") ? "no record" : null)],
-      ["DMARC coverage", present(field("dmarc_coverage")) ? `${field("dmarc_coverage")}%` : null],
-      ["Technical heat", field("technical_heat")],
-      ["Commercial segment", field("commercial_segment")],
-      ["Commercial heat", field("commercial_heat")],
-      ["Priority", category ? `${category} · ${label || PRIORITY_LABEL[category] || ""}` : null],
-      ["Azure tenant (Partner Center)", field("azure_tenant_id")],
-      ["Entra tenant", field("entra_tenant_id")],
-      ["Rules version", field("rules_version")],
-      ["Scanned", field("scanned_at") ? formatTime(field("scanned_at")) : null],
+      ["scan_status", scanStatus ? (scanStatus === "ok" ? t("bd.fact.scan_ok") : label("status_text", scanStatus)) : null],
+      ["mx_root", field("mx_root")],
+      ["gateway", field("gateway")],
+      ["local_provider", field("local_provider")],
+      ["tenant_size", field("tenant_size") ? label("tenant_size", field("tenant_size")) : null],
+      ["spf", yesNo(field("spf"))],
+      ["dkim", yesNo(field("dkim"))],
+      ["dmarc_policy", field("dmarc_policy") ? label("dmarc", field("dmarc_policy")) : (scanStatus ? t("bd.fact.no_record") : null)],
+      ["dmarc_coverage", present(field("dmarc_coverage")) ? t("common.percent", { value: Number(field("dmarc_coverage")) }) : null],
+      ["technical_heat", label("heat", field("technical_heat"))],
+      ["commercial_segment", label("commercial_segment", field("commercial_segment"))],
+      ["commercial_heat", label("commercial_heat", field("commercial_heat"))],
+      ["priority", category ? `${category} · ${priorityLabel || label("priority", category)}` : null],
+      ["azure_tenant", field("azure_tenant_id")],
+      ["entra_tenant", field("entra_tenant_id")],
+      ["rules_version", field("rules_version")],
+      ["scanned", field("scanned_at") ? I18n.dateTime(field("scanned_at")) : null],
     ].filter(([, v]) => present(v));
     if (facts.length) {
       parts.push(el("section", { class: "bd-section" },
-        el("h3", {}, "Signals and priority"),
+        el("h3", {}, t("bd.signals")),
         el("dl", { class: "bd-facts", dataset: { testid: "breakdown-facts" } },
-          facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, String(v))]))));
+          facts.flatMap(([k, v]) => [
+            el("dt", {}, t(`bd.fact.${k}`)),
+            el("dd", { translate: DATA_FACTS.includes(k) ? "no" : null }, String(v))]))));
     }
 
     // Evidence
     parts.push(el("section", { class: "bd-section" },
-      el("h3", {}, "DNS evidence"),
+      el("h3", {}, t("bd.evidence")),
       evidence.length
         ? el("ul", { class: "bd-evidence", dataset: { testid: "breakdown-evidence" } }, evidence.map((ev) => {
           if (typeof ev === "string") return el("li", { dataset: { testid: "evidence-item" } }, ev);
           return el("li", { class: ev.decisive ? "decisive" : "", dataset: { testid: "evidence-item" } },
-            el("span", { class: "ev-kind" }, evidenceKind(ev.kind)),
-            el("code", { class: "ev-detail" }, ev.detail || ""),
-            ev.provider ? el("span", { class: "ev-provider" }, `→ ${ev.provider}`) : null,
-            ev.decisive ? el("span", { class: "ev-decisive", title: "This item decided the provider" }, "decisive") : null);
+            el("span", { class: "ev-kind" }, label("evidence", ev.kind || "other")),
+            el("code", { class: "ev-detail", translate: "no" }, ev.detail || ""),
+            ev.provider ? el("span", { class: "ev-provider", title: label("provider_name", ev.provider) }, `→ ${label("provider", ev.provider)}`) : null,
+            ev.decisive ? el("span", { class: "ev-decisive", title: t("bd.decisive_title") }, t("bd.decisive")) : null);
         }))
-        : el("p", { class: "muted", dataset: { testid: "breakdown-no-evidence" } }, "No provider evidence: nothing in DNS pointed to a known mail platform.")));
+        : el("p", { class: "muted", dataset: { testid: "breakdown-no-evidence" } }, t("bd.no_evidence"))));
 
     $("bd-body").replaceChildren(...parts);
   }
 
   function yesNo(v) {
-    if (v === true) return "found";
-    if (v === false) return "missing";
+    if (v === true) return t("bd.fact.found");
+    if (v === false) return t("bd.fact.missing");
     return null;
-  }
-
-  function evidenceKind(kind) {
-    return {
-      mx: "MX", gateway: "Gateway", spf_include: "SPF include", dkim: "DKIM", autodiscover: "Autodiscover",
-      verification_txt: "Verification TXT", tenant: "Entra tenant", partner_center: "Partner Center",
-    }[kind] || kind || "Evidence";
-  }
-
-  function formatTime(s) {
-    const d = new Date(s);
-    if (Number.isNaN(d.getTime())) return s;
-    return d.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
   }
 
   function closeDialog() {
@@ -1157,13 +1166,13 @@
 
   $("sync-pc").addEventListener("click", async () => {
     const button = $("sync-pc");
-    setBusy(button, true, "Syncing…");
+    setBusy(button, true, "header.syncing");
     try {
       const res = await api("/api/referrals/sync", { method: "POST", json: {} });
       if (res && res.job_id) await waitForSync(res.job_id);
       else if (res) syncDone(res);
     } catch (e) {
-      toast("error", "Partner Center sync failed.", e.message);
+      toast("error", T("sync.failed_title"), errText(e));
     } finally {
       setBusy(button, false);
     }
@@ -1175,17 +1184,20 @@
       if (job.status === "completed") return syncDone(job.result || {});
       if (job.status === "failed") {
         const first = (job.errors || [])[0];
-        throw new ApiError((first && (first.message || first)) || "The sync run failed.", 500, "sync_failed");
+        const message = first && (first.message || first);
+        if (message) throw new ApiError(String(message), 500, "sync_failed");
+        throw uiError("sync.run_failed", 500, "sync_failed");
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
 
   function syncDone(r) {
-    const parts = [`${fmtInt(Number(r.success_count) || 0)} linked`];
-    if (r.skipped_count) parts.push(`${fmtInt(r.skipped_count)} skipped`);
-    if (r.failure_count) parts.push(`${fmtInt(r.failure_count)} failed`);
-    toast(r.failure_count ? "error" : "success", "Partner Center sync finished", `${parts.join(", ")} of ${fmtInt(Number(r.total_fetched) || 0)} referrals.`);
+    const parts = [T("sync.linked", { count: Number(r.success_count) || 0 })];
+    if (r.skipped_count) parts.push(T("sync.skipped", { count: Number(r.skipped_count) }));
+    if (r.failure_count) parts.push(T("sync.failed", { count: Number(r.failure_count) }));
+    parts.push(T("sync.of_total", { count: Number(r.total_fetched) || 0 }));
+    toast(r.failure_count ? "error" : "success", T("sync.done_title"), parts);
     loadLeads();
     loadKpis();
   }
@@ -1203,6 +1215,41 @@
     refresh();
   });
   window.addEventListener("hashchange", openFromHash);
+
+  // ---------------------------------------------------------------------------------------
+  // Language (team.md §7): the EN/TR switch applies without a reload. The static texts follow
+  // by themselves (i18n.js); what was drawn from API data is drawn again, from a fresh fetch so
+  // that the server's texts (reason, labels, messages) come in the new language too.
+
+  for (const button of document.querySelectorAll("[data-lang]")) {
+    button.addEventListener("click", () => I18n.setLang(button.dataset.lang));
+  }
+
+  document.addEventListener("hunter:lang", async () => {
+    hideTip();
+    refresh();
+    loadKpis();
+    if (dialog.open && dialog.dataset.domain) openBreakdown(dialog.dataset.domain, dialogReturnFocus);
+    const scanBox = $("scan-result");
+    if (!scanBox.hidden && scanBox.dataset.domain) {
+      try {
+        showScanResult(await api(`/api/leads/${encodeURIComponent(scanBox.dataset.domain)}`));
+      } catch (_) {
+        scanBox.hidden = true;
+      }
+    }
+    const jobBox = $("job");
+    if (!jobBox.hidden && lastJob && ["completed", "failed"].includes(lastJob.job.status)) {
+      const { name } = lastJob;
+      const jobId = jobBox.dataset.jobId;
+      try {
+        const job = await api(`/api/jobs/${encodeURIComponent(jobId)}`);
+        if (jobBox.dataset.jobId === jobId) renderJob(job, name);
+      } catch (_) {
+        // The job is gone: what is shown stays.
+      }
+    }
+  });
 
   readState();
   refresh();
