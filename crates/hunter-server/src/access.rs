@@ -21,6 +21,7 @@ use ipnet::IpNet;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::signin::oidc::RelyingParty;
 
 /// What a route asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,6 +218,7 @@ pub struct EntraAccess {
     pub config: EntraConfig,
     pub cookies: CookieNames,
     pub trusted_proxies: Vec<IpNet>,
+    pub rp: Arc<RelyingParty>,
 }
 
 /// `__Host-` cookies need `Secure`, which a browser refuses to set over plain http; on a
@@ -624,18 +626,23 @@ fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Op
     )
 }
 
-/// The access decision for the server's whole life, from its settings.
-pub fn from_mode(mode: hunter_engine::config::auth::AuthMode, trusted: Vec<IpNet>) -> Arc<Access> {
-    Arc::new(match mode {
+/// The access decision for the server's whole life, from its settings. Fails when the client
+/// credential cannot be loaded.
+pub fn from_mode(
+    mode: hunter_engine::config::auth::AuthMode,
+    trusted: Vec<IpNet>,
+) -> Result<Arc<Access>, String> {
+    Ok(Arc::new(match mode {
         hunter_engine::config::auth::AuthMode::Local => Access::Local,
         hunter_engine::config::auth::AuthMode::Entra(config) => {
             Access::Entra(Box::new(EntraAccess {
                 cookies: CookieNames::for_config(&config),
+                rp: Arc::new(RelyingParty::new((*config).clone())?),
                 config: *config,
                 trusted_proxies: trusted,
             }))
         }
-    })
+    }))
 }
 
 #[cfg(test)]

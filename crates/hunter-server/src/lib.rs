@@ -9,6 +9,7 @@ mod export;
 mod extract;
 mod i18n;
 mod params;
+mod signin;
 mod ui;
 mod views;
 
@@ -55,6 +56,8 @@ pub enum ServerError {
     PartnerCenter(#[from] SetupError),
     #[error(transparent)]
     NotLoopback(#[from] NotLoopback),
+    #[error("sign-in with Microsoft cannot start: {0}")]
+    SignIn(String),
     #[error("the HTTP server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -77,14 +80,15 @@ impl AppState {
         scanner: Arc<Scanner>,
         partner_center: Option<Arc<PartnerCenter>>,
         mode: AuthMode,
-    ) -> AppState {
-        AppState {
+        trusted_proxies: Vec<ipnet::IpNet>,
+    ) -> Result<AppState, ServerError> {
+        Ok(AppState {
             jobs: queue(&store, partner_center.as_ref()),
+            access: access::from_mode(mode, trusted_proxies).map_err(ServerError::SignIn)?,
             store,
             scanner,
             partner_center,
-            access: access::from_mode(mode, Vec::new()),
-        }
+        })
     }
 
     pub fn jobs(&self) -> &JobQueue {
@@ -171,8 +175,19 @@ pub async fn run(
         config.partner_center.sync_interval,
         stop_workers.clone(),
     ));
-    let mut state = AppState::new(store.clone(), scanner.clone(), partner_center, mode.clone());
-    state.access = access::from_mode(mode, config.auth.trusted_proxies.clone());
+    let state = AppState::new(
+        store.clone(),
+        scanner.clone(),
+        partner_center,
+        mode,
+        config.auth.trusted_proxies.clone(),
+    )?;
+    let signin = match &*state.access {
+        access::Access::Entra(entra) => Some(tokio::spawn(
+            entra.rp.clone().keep_fresh(stop_workers.clone()),
+        )),
+        access::Access::Local => None,
+    };
     let queue = state.jobs().clone();
     let rescans = tokio::spawn(run_rescan_scheduler(
         queue.clone(),
@@ -192,6 +207,9 @@ pub async fn run(
     };
     let (served, ()) = tokio::join!(serve, workers);
     let _ = tokio::join!(scheduler, rescans);
+    if let Some(signin) = signin {
+        let _ = signin.await;
+    }
     rescore.abort();
     store.close().await;
     tracing::info!("Hunter stopped");
@@ -244,6 +262,12 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::routes().split_for_parts();
     Router::new()
         .merge(api)
+        .route("/auth/login", axum::routing::get(signin::login))
+        .route(
+            "/auth/callback",
+            axum::routing::get(signin::callback_get).post(signin::callback_post),
+        )
+        .route("/auth/logout", axum::routing::post(signin::logout))
         .merge(SwaggerUi::new("/docs").url("/api/openapi.json", openapi))
         .fallback(ui::serve)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -161,7 +161,7 @@ async fn an_unreachable_database_gives_503_with_the_envelope() {
     let store = Store::connect(&url).await.unwrap();
     store.migrate_up().await.unwrap();
     let scanner = Arc::new(Scanner::new(&settings, Arc::new(Rules::embedded())).unwrap());
-    let state = AppState::new(store.clone(), scanner, None, AuthMode::Local);
+    let state = AppState::new(store.clone(), scanner, None, AuthMode::Local, Vec::new()).unwrap();
     store.close().await;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

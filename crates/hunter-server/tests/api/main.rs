@@ -7,5 +7,6 @@ mod leads;
 mod referrals;
 mod restart;
 mod scan;
+mod signin;
 mod support;
 mod team;

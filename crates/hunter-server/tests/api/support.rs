@@ -83,12 +83,18 @@ pub struct Server {
 
 impl Server {
     pub async fn start(config: Config) -> Server {
+        Server::start_with(|_| config).await
+    }
+
+    /// A server whose settings name its own address (a sign-in's public URL).
+    pub async fn start_with(config: impl FnOnce(&str) -> Config) -> Server {
         // reqwest is built without a default TLS provider; plain HTTP still wants one installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let base = format!("http://{}", listener.local_addr().expect("local address"));
+        let config = config(&base);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(hunter_server::run(config, listener, async {
             let _ = stopped.await;
