@@ -183,10 +183,11 @@ pub async fn run(
         config.auth.trusted_proxies.clone(),
     )?;
     let signin = match &*state.access {
-        access::Access::Entra(entra) => Some(tokio::spawn(
-            entra.rp.clone().keep_fresh(stop_workers.clone()),
-        )),
-        access::Access::Local => None,
+        access::Access::Entra(entra) => vec![
+            tokio::spawn(entra.rp.clone().keep_fresh(stop_workers.clone())),
+            tokio::spawn(sweep_access(store.clone(), stop_workers.clone())),
+        ],
+        access::Access::Local => Vec::new(),
     };
     let queue = state.jobs().clone();
     let rescans = tokio::spawn(run_rescan_scheduler(
@@ -207,8 +208,8 @@ pub async fn run(
     };
     let (served, ()) = tokio::join!(serve, workers);
     let _ = tokio::join!(scheduler, rescans);
-    if let Some(signin) = signin {
-        let _ = signin.await;
+    for task in signin {
+        let _ = task.await;
     }
     rescore.abort();
     store.close().await;
@@ -300,6 +301,21 @@ pub fn router(state: AppState) -> Router {
                 })),
         )
         .with_state(state)
+}
+
+/// Deletes ended sign-ins and sessions every hour, so the tables stay small.
+async fn sweep_access(store: Store, stop: CancellationToken) {
+    loop {
+        match store.delete_expired_access().await {
+            Ok(0) => {}
+            Ok(rows) => tracing::debug!(rows, "expired sign-ins and sessions deleted"),
+            Err(e) => tracing::warn!(error = %e, "expired sessions could not be deleted"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+        }
+    }
 }
 
 /// One span per request: its id, method and route template. The template, not the path, so no

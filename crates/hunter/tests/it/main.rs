@@ -7,4 +7,5 @@ mod partner_center;
 mod rescan;
 mod scan;
 mod support;
+mod team;
 mod workers;
