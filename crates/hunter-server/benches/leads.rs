@@ -7,6 +7,10 @@
 //! PostgreSQL needs `HUNTER_TEST_PG_URL` (an admin URL: a database `hunter_bench_<pid>` is created
 //! and dropped). Prints p50, p95 and max per query. Under `cargo test` (no `--bench` argument) it
 //! runs a small smoke round so the benchmark cannot rot.
+//!
+//! Then the cost of authentication (`team.md` §2, §4): the first page in local mode (no
+//! credential), and in Entra mode with a session cookie and with an API key, each a lookup in
+//! the database per request (the key's also a write: its per-minute counter).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -248,27 +252,38 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
-async fn measure(url: &str, args: &Args) {
-    let config = Config::from_vars([
-        ("HUNTER_DATABASE_URL", url),
-        // Nothing is scanned; a closed port keeps the resolver settings valid.
-        ("HUNTER_DNS_SERVERS", "127.0.0.1:9"),
-        ("HUNTER_TENANT_DISCOVERY_ENABLED", "false"),
-    ])
+/// A running server on `url` with `extra` settings.
+struct Running {
+    base: String,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), hunter_server::ServerError>>,
+}
+
+async fn start(url: &str, extra: &[(&str, &str)]) -> Running {
+    let config = Config::from_vars(
+        [
+            ("HUNTER_DATABASE_URL", url),
+            // Nothing is scanned; a closed port keeps the resolver settings valid.
+            ("HUNTER_DNS_SERVERS", "127.0.0.1:9"),
+            ("HUNTER_TENANT_DISCOVERY_ENABLED", "false"),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied()),
+    )
     .expect("settings");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address: SocketAddr = listener.local_addr().expect("address");
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(hunter_server::run(config, listener, async {
+    let task = tokio::spawn(hunter_server::run(config, listener, async {
         let _ = stopped.await;
     }));
+    let base = format!("http://{address}");
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()
         .expect("client");
-    let base = format!("http://{address}");
     // Wait for the listener to answer.
     for _ in 0..100 {
         if client.get(format!("{base}/healthz")).send().await.is_ok() {
@@ -276,40 +291,176 @@ async fn measure(url: &str, args: &Args) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    Running { base, stop, task }
+}
+
+impl Running {
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.expect("server task").expect("server");
+    }
+}
+
+/// Times `requests` GETs of `url` (after ten to warm up); returns the sorted times and the
+/// answer's `total`.
+async fn time_get(
+    client: &reqwest::Client,
+    url: &str,
+    header: Option<(&str, &str)>,
+    requests: usize,
+) -> (Vec<Duration>, u64) {
+    let mut times = Vec::with_capacity(requests);
+    let mut total = 0;
+    for round in 0..requests + 10 {
+        let started = Instant::now();
+        let mut request = client.get(url);
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.expect("request");
+        assert!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        let body: serde_json::Value = response.json().await.expect("JSON");
+        let elapsed = started.elapsed();
+        total = body["total"].as_u64().expect("total");
+        if round >= 10 {
+            times.push(elapsed);
+        }
+    }
+    times.sort();
+    (times, total)
+}
+
+fn print_row(label: &str, times: &[Duration], total: u64) {
+    println!(
+        "  {label:<44} {:>10} {:>10} {:>10} {total:>8}",
+        ms(percentile(times, 0.50)),
+        ms(percentile(times, 0.95)),
+        ms(*times.last().expect("a request")),
+    );
+}
+
+async fn measure(url: &str, args: &Args) {
+    let server = start(url, &[]).await;
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
     println!(
         "  {:<44} {:>10} {:>10} {:>10} {:>8}",
         "query", "p50", "p95", "max", "total"
     );
     for (label, path) in QUERIES {
-        let url = format!("{base}{path}");
-        let mut times = Vec::with_capacity(args.requests);
-        let mut total = 0;
-        for round in 0..args.requests + 10 {
-            let started = Instant::now();
-            let response = client.get(&url).send().await.expect("request");
-            assert!(
-                response.status().is_success(),
-                "{path}: {}",
-                response.status()
-            );
-            let body: serde_json::Value = response.json().await.expect("JSON");
-            let elapsed = started.elapsed();
-            total = body["total"].as_u64().expect("total");
-            // The first ten warm caches and connections.
-            if round >= 10 {
-                times.push(elapsed);
-            }
-        }
-        times.sort();
+        let (times, total) = time_get(
+            &client,
+            &format!("{}{path}", server.base),
+            None,
+            args.requests,
+        )
+        .await;
+        print_row(label, &times, total);
+    }
+    server.stop().await;
+    measure_auth(url, args, &client).await;
+}
+
+/// The first page without a credential (local mode), then with a session and with an API key
+/// (Entra mode; no identity provider is needed for either, the session is opened directly).
+async fn measure_auth(url: &str, args: &Args, client: &reqwest::Client) {
+    let store = Store::connect(url).await.expect("database");
+    let roles = vec!["Hunter.User".to_owned()];
+    let user = store
+        .record_sign_in(&hunter_store::SignIn {
+            tenant_id: "bench",
+            oid: "bench",
+            name: "Bench",
+            email: None,
+            roles: &roles,
+        })
+        .await
+        .expect("user");
+    let token = format!("bench-session-{}", std::process::id());
+    store
+        .create_session(&hunter_store::NewSession {
+            token_sha256: &hunter_core::access::sha256_hex(&token),
+            user_id: &user.id,
+            roles: &roles,
+            idle_timeout: chrono::Duration::hours(1),
+            max_age: chrono::Duration::hours(2),
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .expect("session");
+    let key = hunter_engine::api_keys::create_api_key(
+        &store,
+        &hunter_engine::api_keys::KeyRequest {
+            name: "bench".into(),
+            scopes: vec!["leads:read".into()],
+            rate_limit_per_minute: Some(100_000),
+            expires_in_days: Some(1),
+        },
+        "bench",
+    )
+    .await
+    .expect("key")
+    .key;
+    store.close().await;
+
+    println!("  authentication on `GET /api/leads` (page 1):");
+    let local = start(url, &[]).await;
+    let (times, total) = time_get(
+        client,
+        &format!("{}/api/leads", local.base),
+        None,
+        args.requests,
+    )
+    .await;
+    print_row("local mode, no credential", &times, total);
+    let base_p50 = percentile(&times, 0.50);
+    let base_p95 = percentile(&times, 0.95);
+    local.stop().await;
+
+    let entra = start(
+        url,
+        &[
+            ("HUNTER_AUTH_MODE", "entra"),
+            ("HUNTER_AUTH_PUBLIC_URL", "http://localhost:1"),
+            ("HUNTER_AUTH_AUTHORITY_URL", "http://127.0.0.1:9"),
+            (
+                "HUNTER_AUTH_TENANT_ID",
+                "00000000-0000-4000-8000-000000000000",
+            ),
+            ("HUNTER_AUTH_CLIENT_ID", "bench"),
+            ("HUNTER_AUTH_CLIENT_SECRET", "bench"),
+        ],
+    )
+    .await;
+    let cookie = format!("hunter_session={token}");
+    for (label, header) in [
+        ("entra mode, session cookie", ("cookie", cookie.as_str())),
+        ("entra mode, API key", ("x-api-key", key.as_str())),
+    ] {
+        let (times, total) = time_get(
+            client,
+            &format!("{}/api/leads", entra.base),
+            Some(header),
+            args.requests,
+        )
+        .await;
+        print_row(label, &times, total);
+        let added = |p: Duration, base: Duration| (p.as_secs_f64() - base.as_secs_f64()) * 1e3;
         println!(
-            "  {label:<44} {:>10} {:>10} {:>10} {total:>8}",
-            ms(percentile(&times, 0.50)),
-            ms(percentile(&times, 0.95)),
-            ms(*times.last().expect("a request")),
+            "  {:<44} {:>+8.2} ms {:>+7.2} ms",
+            "  added by it (p50, p95)",
+            added(percentile(&times, 0.50), base_p50),
+            added(percentile(&times, 0.95), base_p95),
         );
     }
-    let _ = stop.send(());
-    server.await.expect("server task").expect("server");
+    entra.stop().await;
 }
 
 #[tokio::main]
