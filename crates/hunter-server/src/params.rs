@@ -44,6 +44,9 @@ fn bounded<const MIN: u32, const MAX: u32>(text: &str, what: &str) -> Result<u32
 pub struct Page(u32);
 
 impl Page {
+    /// The largest page number taken (a later page is simply empty).
+    pub const MAX: u32 = u32::MAX;
+
     pub fn get(self) -> u32 {
         self.0
     }
@@ -58,7 +61,7 @@ impl Default for Page {
 impl FromStr for Page {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        bounded::<1, { u32::MAX }>(s, "page").map(Page)
+        bounded::<1, { Page::MAX }>(s, "page").map(Page)
     }
 }
 
@@ -68,6 +71,7 @@ pub struct PageSize(u32);
 
 impl PageSize {
     pub const MAX: u32 = 200;
+    pub const DEFAULT: u32 = 50;
 
     pub fn get(self) -> u32 {
         self.0
@@ -76,7 +80,7 @@ impl PageSize {
 
 impl Default for PageSize {
     fn default() -> Self {
-        PageSize(50)
+        PageSize(PageSize::DEFAULT)
     }
 }
 
@@ -91,10 +95,14 @@ impl FromStr for PageSize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MinScore(u32);
 
+impl MinScore {
+    pub const MAX: u32 = 100;
+}
+
 impl FromStr for MinScore {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        bounded::<0, 100>(s, "min_score").map(MinScore)
+        bounded::<0, { MinScore::MAX }>(s, "min_score").map(MinScore)
     }
 }
 
@@ -138,7 +146,7 @@ pub struct LeadFilterParams {
     priority_category: Option<PriorityCategory>,
     /// Only leads scoring at least this much (0–100).
     #[serde(default, deserialize_with = "from_str")]
-    #[param(value_type = Option<u32>, minimum = 0, maximum = 100)]
+    #[param(schema_with = views::min_score)]
     min_score: Option<MinScore>,
     /// Part of the domain, company name or provider, any case.
     search: Option<String>,
@@ -168,7 +176,8 @@ pub struct SortParams {
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::sort_by)]
     sort_by: Option<LeadSort>,
-    /// `asc` (default) or `desc`.
+    /// `asc` (default) or `desc`. Needs `sort_by`: `sort_order` alone is refused (400
+    /// `invalid_query`).
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::sort_order)]
     sort_order: Option<SortOrder>,
@@ -191,13 +200,13 @@ impl SortParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// From 1.
+    /// From 1; a page past the last is empty.
     #[serde(default, deserialize_with = "from_str")]
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(schema_with = views::page)]
     page: Option<Page>,
     /// 1 to 200; 50 by default.
     #[serde(default, deserialize_with = "from_str")]
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    #[param(schema_with = views::page_size)]
     page_size: Option<PageSize>,
 }
 

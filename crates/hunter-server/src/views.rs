@@ -14,15 +14,19 @@ use hunter_store::{Job, JobError, JobKind, JobStatus, Kpis, SORTABLE, TrackedRef
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 
 use crate::i18n;
+use crate::params::{MinScore, Page, PageSize};
 
 /// `referral_type` values (`contract.md` §4).
 pub const REFERRAL_TYPES: &[&str] = &["co-sell", "marketplace", "solution-provider"];
 
 /// The `referral_type` filter value (and KPI key) for leads without a referral.
 pub const NO_REFERRAL: &str = "none";
+
+/// Most domains one bulk request may carry (`hunter.md` §8); imports have no limit.
+pub const BULK_MAX: usize = 1000;
 
 /// A string schema listing the allowed names (with null when the field is optional).
 fn names<T: Display>(all: impl IntoIterator<Item = T>, nullable: bool) -> Object {
@@ -63,6 +67,31 @@ pub(crate) fn format() -> Object {
 }
 pub(crate) fn lang() -> Object {
     names(["en", "tr"], false)
+}
+/// A whole number in `min..=max` (query values), with its default when it has one.
+fn whole(min: u32, max: u32, default: Option<u32>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(min))
+        .maximum(Some(max))
+        .default(default.map(Value::from))
+        .build()
+}
+pub(crate) fn page() -> Object {
+    whole(1, Page::MAX, Some(1))
+}
+pub(crate) fn page_size() -> Object {
+    whole(1, PageSize::MAX, Some(PageSize::DEFAULT))
+}
+pub(crate) fn min_score() -> Object {
+    whole(0, MinScore::MAX, None)
+}
+fn bulk_domains() -> Array {
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String))
+        .min_items(Some(1))
+        .max_items(Some(BULK_MAX))
+        .build()
 }
 fn referral_type() -> Object {
     names(REFERRAL_TYPES, true)
@@ -488,6 +517,7 @@ pub struct ScanDomainRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BulkScanRequest {
     /// 1 to 1,000 domains (websites and email addresses work too); repeats are scanned once.
+    #[schema(schema_with = bulk_domains)]
     pub domains: Vec<String>,
 }
 

@@ -111,7 +111,7 @@ pub async fn ingest_domain(
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, description = "Queued; follow it at /api/jobs/{job_id}", body = JobAccepted),
-        (status = 400, description = "No `file` field, an empty file or a malformed form", body = ErrorBody),
+        (status = 400, description = "Not `multipart/form-data`, a malformed form, no `file` field (`missing_file`) or an empty file (`empty_file`); or an unknown query value (`invalid_query`)", body = ErrorBody),
         (status = 413, description = "Larger than 20 MB", body = ErrorBody),
     )
 )]

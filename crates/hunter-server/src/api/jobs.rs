@@ -13,7 +13,8 @@ use crate::views::JobView;
     tag = "jobs",
     params(("job_id" = String, Path, description = "The id returned when the job was queued")),
     responses(
-        (status = 200, body = JobView),
+        (status = 200, description = "The job", body = JobView),
+        (status = 400, description = "A job id that is not valid UTF-8 once percent-decoded (`invalid_path`)", body = ErrorBody),
         (status = 404, description = "No such job", body = ErrorBody),
     )
 )]

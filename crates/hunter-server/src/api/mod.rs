@@ -2,6 +2,7 @@
 //! store, and renders the result; the OpenAPI document is generated from the same handlers.
 
 mod dashboard;
+mod doc;
 mod health;
 mod ingest;
 mod jobs;
@@ -11,7 +12,7 @@ mod scan;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -24,7 +25,7 @@ pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 #[openapi(
     info(
         title = "Hunter",
-        description = "Lead intelligence from public DNS: mail provider, security signals, readiness score and CSP priority for company domains. Errors are `{\"error\": {\"code\", \"message\"}}`."
+        description = "Lead intelligence from public DNS: mail provider, security signals, readiness score and CSP priority for company domains.\n\nErrors are `{\"error\": {\"code\", \"message\"}}` (schema `ErrorBody`), with `message` in the language `Accept-Language` asks for (`tr` or English). A documented path asked with another method answers 405 `method_not_allowed` with an `Allow` header; an unknown `/api/` path answers 404 `not_found`.\n\nEach operation names who may call it (`security`, and the \"Access\" line of its description): a signed-in user (`session` cookie) or an API key with a scope (`api_key`, `bearer`). In local mode (`HUNTER_AUTH_MODE=local`, a loopback bind without Entra settings) nobody signs in and every request acts as the local administrator."
     ),
     tags(
         (name = "health", description = "Liveness and settings"),
@@ -38,14 +39,14 @@ pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 )]
 struct ApiDoc;
 
-/// Every API route, with its OpenAPI description.
+/// Every API route, with its OpenAPI description (completed by [`doc::Rules`]).
 pub fn routes() -> OpenApiRouter<AppState> {
     // Only the upload may be large; every other body stays under the global limit.
     let upload = OpenApiRouter::new()
         .routes(routes!(ingest::ingest_file))
         .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(middleware::from_fn(ingest::reject_oversized));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::ui_config))
         .routes(routes!(ingest::ingest_domain))
@@ -59,5 +60,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(leads::score_breakdown))
         .routes(routes!(dashboard::kpis))
         .routes(routes!(referrals::list_referrals))
-        .routes(routes!(referrals::sync))
+        .routes(routes!(referrals::sync));
+    // After the routes: a modifier named in `#[openapi]` runs before any path exists.
+    doc::Rules.modify(router.get_openapi_mut());
+    router
 }
