@@ -1,6 +1,7 @@
 //! Query parameters. Each value parses into its own type (an enum of the model, or a newtype
 //! that checks its range), so an unknown or out-of-range value is a 400 before any handler runs.
-//! An empty value (`segment=`) counts as absent: that is what a form's "All" option sends.
+//! An empty value (`segment=`) counts as absent: that is what a form's "All" option sends (the
+//! OpenAPI document says so with `allowEmptyValue` on every query parameter).
 
 use std::fmt::Display;
 use std::str::FromStr;

@@ -88,7 +88,11 @@ pub(crate) fn min_score() -> Object {
 }
 fn bulk_domains() -> Array {
     ArrayBuilder::new()
-        .items(ObjectBuilder::new().schema_type(Type::String))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1)),
+        )
         .min_items(Some(1))
         .max_items(Some(BULK_MAX))
         .build()
@@ -510,7 +514,7 @@ pub struct IngestedView {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScanDomainRequest {
     /// A domain, website or email address.
-    #[schema(examples("contoso.com"))]
+    #[schema(examples("contoso.com"), min_length = 1)]
     pub domain: String,
 }
 

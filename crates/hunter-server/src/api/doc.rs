@@ -5,7 +5,8 @@
 
 use hunter_core::access::Scope;
 use utoipa::Modify;
-use utoipa::openapi::path::{HttpMethod, Operation, PathItem};
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{
@@ -71,6 +72,7 @@ impl Modify for Rules {
                 if let Some(access) = access(&method, path) {
                     apply(access, operation);
                 }
+                allow_empty_query_values(operation);
                 add_body_answers(operation);
                 respond(operation, "500", "Internal");
             }
@@ -130,6 +132,21 @@ fn apply(access: Access, operation: &mut Operation) {
             respond(operation, "403", "Forbidden");
             respond(operation, "429", "RateLimited");
             respond(operation, "503", "Unavailable");
+        }
+    }
+}
+
+/// Every query value is read through `params`, where an empty value counts as absent. utoipa
+/// has no field for `allowEmptyValue`; the extensions map is serialized flat into the object.
+fn allow_empty_query_values(operation: &mut Operation) {
+    for param in operation.parameters.iter_mut().flatten() {
+        if let RefOr::T(param) = param
+            && param.parameter_in == ParameterIn::Query
+        {
+            param
+                .extensions
+                .get_or_insert_with(Extensions::default)
+                .insert("allowEmptyValue".to_owned(), true.into());
         }
     }
 }
