@@ -32,6 +32,19 @@ where
     text.parse().map(Some).map_err(de::Error::custom)
 }
 
+/// Free text of a request (query or JSON body), refused when it holds U+0000: PostgreSQL text
+/// cannot store or compare it, so it is a 400 on both backends rather than a 500 on one.
+pub(crate) fn text<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let text = Option::<String>::deserialize(d)?;
+    if text.as_deref().is_some_and(|t| t.contains('\0')) {
+        return Err(de::Error::custom("text must not contain U+0000 (NUL)"));
+    }
+    Ok(text)
+}
+
 /// An integer in `MIN..=MAX`, parsed from a query value.
 fn bounded<const MIN: u32, const MAX: u32>(text: &str, what: &str) -> Result<u32, String> {
     text.parse::<u32>()
@@ -150,6 +163,8 @@ pub struct LeadFilterParams {
     #[param(schema_with = views::min_score)]
     min_score: Option<MinScore>,
     /// Part of the domain, company name or provider, any case.
+    #[serde(default, deserialize_with = "text")]
+    #[param(schema_with = views::text)]
     search: Option<String>,
 }
 
@@ -301,12 +316,16 @@ pub struct ReferralFilterParams {
     #[param(schema_with = views::referral_filter)]
     referral_type: Option<ReferralFilter>,
     /// The Partner Center status (`New`, `Active`, `Closed`), any case.
+    #[serde(default, deserialize_with = "text")]
+    #[param(schema_with = views::text)]
     status: Option<String>,
     /// Only referrals that are (`true`) or are not (`false`) linked to a lead.
     #[serde(default, deserialize_with = "from_str")]
     #[param(value_type = Option<bool>)]
     linked: Option<Flag>,
     /// Part of the company name, domain or referral id, any case.
+    #[serde(default, deserialize_with = "text")]
+    #[param(schema_with = views::text)]
     search: Option<String>,
 }
 

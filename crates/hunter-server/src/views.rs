@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 
 use crate::i18n;
-use crate::params::{MinScore, Page, PageSize};
+use crate::params::{self, MinScore, Page, PageSize};
 
 /// `referral_type` values (`contract.md` §4).
 pub const REFERRAL_TYPES: &[&str] = &["co-sell", "marketplace", "solution-provider"];
@@ -85,6 +85,20 @@ pub(crate) fn page_size() -> Object {
 }
 pub(crate) fn min_score() -> Object {
     whole(0, MinScore::MAX, None)
+}
+/// Text as `params::text` takes it: anything but U+0000.
+const TEXT_PATTERN: &str = "^[^\\u0000]*$";
+pub(crate) fn text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(TEXT_PATTERN))
+        .build()
+}
+fn optional_text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some(TEXT_PATTERN))
+        .build()
 }
 fn bulk_domains() -> Array {
     ArrayBuilder::new()
@@ -498,10 +512,17 @@ pub struct KpisView {
 /// a valid domain wins.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IngestDomainRequest {
-    #[schema(examples("contoso.com"))]
+    #[serde(default, deserialize_with = "params::text")]
+    #[schema(schema_with = optional_text)]
     pub domain: Option<String>,
+    #[serde(default, deserialize_with = "params::text")]
+    #[schema(schema_with = optional_text)]
     pub company_name: Option<String>,
+    #[serde(default, deserialize_with = "params::text")]
+    #[schema(schema_with = optional_text)]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "params::text")]
+    #[schema(schema_with = optional_text)]
     pub website: Option<String>,
 }
 
