@@ -152,19 +152,17 @@ pub struct LeadFilterParams {
     #[param(schema_with = views::provider)]
     provider: Option<Provider>,
     #[serde(default, deserialize_with = "from_str")]
-    /// `none`: leads without a referral.
     #[param(schema_with = views::referral_filter)]
     referral_type: Option<ReferralFilter>,
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::priority_category)]
     priority_category: Option<PriorityCategory>,
-    /// Only leads scoring at least this much (0–100).
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::min_score)]
     min_score: Option<MinScore>,
     /// Part of the domain, company name or provider, any case.
     #[serde(default, deserialize_with = "text")]
-    #[param(schema_with = views::text)]
+    #[param(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
     search: Option<String>,
 }
 
@@ -188,12 +186,9 @@ impl LeadFilterParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SortParams {
-    /// A lead field; ties keep the default order.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::sort_by)]
     sort_by: Option<LeadSort>,
-    /// `asc` (default) or `desc`. Needs `sort_by`: `sort_order` alone is refused (400
-    /// `invalid_query`).
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::sort_order)]
     sort_order: Option<SortOrder>,
@@ -216,11 +211,9 @@ impl SortParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// From 1; a page past the last is empty.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::page)]
     page: Option<Page>,
-    /// 1 to 200; 50 by default.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::page_size)]
     page_size: Option<PageSize>,
@@ -258,11 +251,9 @@ impl FromStr for Format {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
-    /// `csv` (default) or `xlsx`.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::format)]
     pub format: Option<Format>,
-    /// `en` or `tr`: the language of `reason` and `priority_label`; `Accept-Language` without it.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::lang)]
     pub lang: Option<Lang>,
@@ -311,13 +302,12 @@ impl FromStr for Flag {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReferralFilterParams {
-    /// `none`: referrals of unknown kind.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::referral_filter)]
     referral_type: Option<ReferralFilter>,
     /// The Partner Center status (`New`, `Active`, `Closed`), any case.
     #[serde(default, deserialize_with = "text")]
-    #[param(schema_with = views::text)]
+    #[param(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
     status: Option<String>,
     /// Only referrals that are (`true`) or are not (`false`) linked to a lead.
     #[serde(default, deserialize_with = "from_str")]
@@ -325,7 +315,7 @@ pub struct ReferralFilterParams {
     linked: Option<Flag>,
     /// Part of the company name, domain or referral id, any case.
     #[serde(default, deserialize_with = "text")]
-    #[param(schema_with = views::text)]
+    #[param(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
     search: Option<String>,
 }
 

@@ -30,6 +30,16 @@ pub const BULK_MAX: usize = 1000;
 
 /// A string schema listing the allowed names (with null when the field is optional).
 fn names<T: Display>(all: impl IntoIterator<Item = T>, nullable: bool) -> Object {
+    names_builder(all, nullable).build()
+}
+
+/// A query parameter's schema, with the parameter's description: utoipa drops a field's doc
+/// comment when `schema_with` gives the schema, so `api::doc` moves this one up instead.
+fn param(schema: ObjectBuilder, description: &str) -> Object {
+    schema.description(Some(description)).build()
+}
+
+fn names_builder<T: Display>(all: impl IntoIterator<Item = T>, nullable: bool) -> ObjectBuilder {
     let mut values: Vec<Value> = all.into_iter().map(|v| v.to_string().into()).collect();
     let kind = if nullable {
         values.push(Value::Null);
@@ -40,7 +50,6 @@ fn names<T: Display>(all: impl IntoIterator<Item = T>, nullable: bool) -> Object
     ObjectBuilder::new()
         .schema_type(kind)
         .enum_values(Some(values))
-        .build()
 }
 
 // One function per field kind: `schema_with` takes a function without arguments.
@@ -54,46 +63,65 @@ pub(crate) fn priority_category() -> Object {
     names(PriorityCategory::ALL, false)
 }
 pub(crate) fn referral_filter() -> Object {
-    names(REFERRAL_TYPES.iter().chain([&NO_REFERRAL]), false)
+    let all = REFERRAL_TYPES.iter().chain([&NO_REFERRAL]);
+    param(
+        names_builder(all, false),
+        "`none`: without a referral type.",
+    )
 }
 pub(crate) fn sort_by() -> Object {
-    names(SORTABLE, false)
+    param(
+        names_builder(SORTABLE, false),
+        "A lead field; ties keep the default order (priority, score, domain).",
+    )
 }
 pub(crate) fn sort_order() -> Object {
-    names(["asc", "desc"], false)
+    param(
+        names_builder(["asc", "desc"], false),
+        "`asc` (default) or `desc`. Needs `sort_by`: alone it is refused (400 `invalid_query`).",
+    )
 }
 pub(crate) fn format() -> Object {
-    names(["csv", "xlsx"], false)
+    param(
+        names_builder(["csv", "xlsx"], false),
+        "`csv` (default) or `xlsx`.",
+    )
 }
 pub(crate) fn lang() -> Object {
-    names(["en", "tr"], false)
+    param(
+        names_builder(["en", "tr"], false),
+        "`en` or `tr`: the language of `reason` and `priority_label`; `Accept-Language` without it.",
+    )
 }
 /// A whole number in `min..=max` (query values), with its default when it has one.
-fn whole(min: u32, max: u32, default: Option<u32>) -> Object {
+fn whole(min: u32, max: u32, default: Option<u32>) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
         .minimum(Some(min))
         .maximum(Some(max))
         .default(default.map(Value::from))
-        .build()
 }
 pub(crate) fn page() -> Object {
-    whole(1, Page::MAX, Some(1))
+    param(
+        whole(1, Page::MAX, Some(1)),
+        "From 1; a page past the last is empty.",
+    )
 }
 pub(crate) fn page_size() -> Object {
-    whole(1, PageSize::MAX, Some(PageSize::DEFAULT))
+    param(
+        whole(1, PageSize::MAX, Some(PageSize::DEFAULT)),
+        "1 to 200; 50 by default.",
+    )
 }
 pub(crate) fn min_score() -> Object {
-    whole(0, MinScore::MAX, None)
+    param(
+        whole(0, MinScore::MAX, None),
+        "Only leads scoring at least this much (0–100).",
+    )
 }
-/// Text as `params::text` takes it: anything but U+0000.
-const TEXT_PATTERN: &str = "^[^\\u0000]*$";
-pub(crate) fn text() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(TEXT_PATTERN))
-        .build()
-}
+/// Text as `params::text` takes it: anything but U+0000 (query parameters repeat it, as
+/// `pattern`, to keep their doc comments).
+pub(crate) const TEXT_PATTERN: &str = "^[^\\u0000]*$";
 fn optional_text() -> Object {
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::String, Type::Null]))

@@ -8,7 +8,7 @@ use utoipa::Modify;
 use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -72,7 +72,7 @@ impl Modify for Rules {
                 if let Some(access) = access(&method, path) {
                     apply(access, operation);
                 }
-                allow_empty_query_values(operation);
+                query_parameters(operation);
                 add_body_answers(operation);
                 respond(operation, "500", "Internal");
             }
@@ -138,15 +138,22 @@ fn apply(access: Access, operation: &mut Operation) {
 
 /// Every query value is read through `params`, where an empty value counts as absent. utoipa
 /// has no field for `allowEmptyValue`; the extensions map is serialized flat into the object.
-fn allow_empty_query_values(operation: &mut Operation) {
+/// A schema given by `schema_with` carries its parameter's description (see `views::param`),
+/// which belongs on the parameter.
+fn query_parameters(operation: &mut Operation) {
     for param in operation.parameters.iter_mut().flatten() {
-        if let RefOr::T(param) = param
-            && param.parameter_in == ParameterIn::Query
+        let RefOr::T(param) = param else { continue };
+        if param.parameter_in != ParameterIn::Query {
+            continue;
+        }
+        param
+            .extensions
+            .get_or_insert_with(Extensions::default)
+            .insert("allowEmptyValue".to_owned(), true.into());
+        if let Some(RefOr::T(Schema::Object(schema))) = &mut param.schema
+            && param.description.is_none()
         {
-            param
-                .extensions
-                .get_or_insert_with(Extensions::default)
-                .insert("allowEmptyValue".to_owned(), true.into());
+            param.description = schema.description.take();
         }
     }
 }
@@ -319,6 +326,24 @@ mod tests {
             "ACCESS rows without an operation: {stale:?}"
         );
         assert_eq!(table.len(), ACCESS.len(), "one row per operation");
+    }
+
+    #[test]
+    fn query_parameters_keep_their_descriptions_and_text_its_pattern() {
+        let doc = serde_json::to_value(crate::api::routes().into_openapi()).unwrap();
+        let leads = doc["paths"]["/api/leads"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        for param in leads {
+            let name = param["name"].as_str().unwrap();
+            if !["segment", "provider", "priority_category"].contains(&name) {
+                assert!(param["description"].is_string(), "{name}: {param}");
+            }
+            assert!(param["schema"]["description"].is_null(), "{name}: {param}");
+            if name == "search" {
+                assert_eq!(param["schema"]["pattern"], crate::views::TEXT_PATTERN);
+            }
+        }
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub async fn list_leads(
     get,
     path = "/api/leads/{domain}",
     tag = "leads",
-    params(("domain" = String, Path, description = "The company domain")),
+    params(("domain" = String, Path, description = "The company domain", example = "contoso.com")),
     responses(
         (status = 200, description = "The lead", body = LeadView),
         (status = 400, description = "A domain that is not valid UTF-8 once percent-decoded (`invalid_path`)", body = ErrorBody),
@@ -79,7 +79,7 @@ pub async fn lead(
     get,
     path = "/api/leads/{domain}/score-breakdown",
     tag = "leads",
-    params(("domain" = String, Path, description = "The company domain")),
+    params(("domain" = String, Path, description = "The company domain", example = "contoso.com")),
     responses(
         (status = 200, description = "The score's lines and what is behind them", body = ScoreBreakdownView),
         (status = 400, description = "A domain that is not valid UTF-8 once percent-decoded (`invalid_path`)", body = ErrorBody),
