@@ -24,8 +24,10 @@ pub enum Access {
 }
 
 /// `team.md` §3, one row per documented operation. A new route adds its row here (the unit
-/// test below fails until it does), and its row in `team.md` §3.
-pub const ACCESS: &[(HttpMethod, &str, Access)] = {
+/// test below fails until it does), and its row in `team.md` §3; session-only routes
+/// (`/api/me`) and admin routes (a session with the Admin role, never an API key) add an
+/// `Access` variant when the first of them arrives.
+const ACCESS: &[(HttpMethod, &str, Access)] = {
     use Access::{Open, Scoped};
     use HttpMethod::{Get, Post};
     &[
@@ -81,7 +83,7 @@ impl Modify for Rules {
 }
 
 /// The rule for `method path`, if the table has one.
-pub fn access(method: &HttpMethod, path: &str) -> Option<Access> {
+fn access(method: &HttpMethod, path: &str) -> Option<Access> {
     ACCESS
         .iter()
         .find(|(m, p, _)| m == method && *p == path)
@@ -89,7 +91,7 @@ pub fn access(method: &HttpMethod, path: &str) -> Option<Access> {
 }
 
 /// Every operation of a path item, with its method.
-pub fn operations(item: &mut PathItem) -> impl Iterator<Item = (HttpMethod, &mut Operation)> {
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (HttpMethod, &mut Operation)> {
     [
         (HttpMethod::Get, item.get.as_mut()),
         (HttpMethod::Put, item.put.as_mut()),
@@ -105,8 +107,8 @@ pub fn operations(item: &mut PathItem) -> impl Iterator<Item = (HttpMethod, &mut
 }
 
 fn apply(access: Access, operation: &mut Operation) {
-    let (security, who) = match access {
-        Access::Open => (Vec::new(), "open: no credential needed".to_owned()),
+    let (security, note) = match access {
+        Access::Open => (Vec::new(), "Access: open, no credential needed.".to_owned()),
         Access::Scoped(scope) => (
             vec![
                 SecurityRequirement::new(SESSION, Vec::<String>::new()),
@@ -114,13 +116,13 @@ fn apply(access: Access, operation: &mut Operation) {
                 SecurityRequirement::new(BEARER, [scope.as_str()]),
             ],
             format!(
-                "a signed-in user (`session`), or an API key with the scope `{scope}` (`api_key` or `bearer`)"
+                "Access: a signed-in user (`session`), or an API key with the scope `{scope}` \
+                 (`api_key` or `bearer`). In local mode (`HUNTER_AUTH_MODE=local`) no \
+                 credential is needed."
             ),
         ),
     };
     operation.security = Some(security);
-    let note =
-        format!("Access: {who}. In local mode (`HUNTER_AUTH_MODE=local`) no credential is needed.");
     operation.description = Some(match operation.description.take() {
         Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
         _ => note,

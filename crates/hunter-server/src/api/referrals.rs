@@ -57,6 +57,7 @@ pub async fn list_referrals(
 #[serde(deny_unknown_fields)]
 pub struct SyncRequest {
     /// Read every referral, not only those updated since the last sync, and rescan their domains.
+    /// Needs the Admin role (`team.md` §3): an API key or a User is refused (403 `forbidden`).
     #[serde(default)]
     pub force: bool,
     /// Answer when the run has finished, with its counts, instead of at once with a job id.
