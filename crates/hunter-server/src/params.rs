@@ -1,6 +1,7 @@
 //! Query parameters. Each value parses into its own type (an enum of the model, or a newtype
 //! that checks its range), so an unknown or out-of-range value is a 400 before any handler runs.
-//! An empty value (`segment=`) counts as absent: that is what a form's "All" option sends.
+//! An empty value (`segment=`) counts as absent: that is what a form's "All" option sends (the
+//! OpenAPI document says so with `allowEmptyValue` on every query parameter).
 
 use std::fmt::Display;
 use std::str::FromStr;
@@ -31,6 +32,46 @@ where
     text.parse().map(Some).map_err(de::Error::custom)
 }
 
+/// Free text of a request (query or JSON body), refused when it holds U+0000: PostgreSQL text
+/// cannot store or compare it, so it is a 400 on both backends rather than a 500 on one.
+pub(crate) fn text<'de, D>(d: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let text = Option::<String>::deserialize(d)?;
+    if text.as_deref().is_some_and(|t| t.contains('\0')) {
+        return Err(de::Error::custom("text must not contain U+0000 (NUL)"));
+    }
+    Ok(text)
+}
+
+/// An optional whole number of a JSON body. JSON Schema's `integer` includes `135.0`, so a
+/// client generated from the document may send one; serde alone would refuse it.
+pub(crate) fn whole_number<'de, D>(d: D) -> Result<Option<u32>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = match number.as_u64() {
+        Some(n) => Some(n),
+        None => number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
+            .map(|f| f as u64),
+    };
+    whole
+        .and_then(|n| u32::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            de::Error::custom(format!(
+                "{number} is not a whole number from 0 to {}",
+                u32::MAX
+            ))
+        })
+}
+
 /// An integer in `MIN..=MAX`, parsed from a query value.
 fn bounded<const MIN: u32, const MAX: u32>(text: &str, what: &str) -> Result<u32, String> {
     text.parse::<u32>()
@@ -44,6 +85,9 @@ fn bounded<const MIN: u32, const MAX: u32>(text: &str, what: &str) -> Result<u32
 pub struct Page(u32);
 
 impl Page {
+    /// The largest page number taken (a later page is simply empty).
+    pub const MAX: u32 = u32::MAX;
+
     pub fn get(self) -> u32 {
         self.0
     }
@@ -58,7 +102,7 @@ impl Default for Page {
 impl FromStr for Page {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        bounded::<1, { u32::MAX }>(s, "page").map(Page)
+        bounded::<1, { Page::MAX }>(s, "page").map(Page)
     }
 }
 
@@ -68,6 +112,7 @@ pub struct PageSize(u32);
 
 impl PageSize {
     pub const MAX: u32 = 200;
+    pub const DEFAULT: u32 = 50;
 
     pub fn get(self) -> u32 {
         self.0
@@ -76,7 +121,7 @@ impl PageSize {
 
 impl Default for PageSize {
     fn default() -> Self {
-        PageSize(50)
+        PageSize(PageSize::DEFAULT)
     }
 }
 
@@ -91,10 +136,14 @@ impl FromStr for PageSize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MinScore(u32);
 
+impl MinScore {
+    pub const MAX: u32 = 100;
+}
+
 impl FromStr for MinScore {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        bounded::<0, 100>(s, "min_score").map(MinScore)
+        bounded::<0, { MinScore::MAX }>(s, "min_score").map(MinScore)
     }
 }
 
@@ -130,17 +179,17 @@ pub struct LeadFilterParams {
     #[param(schema_with = views::provider)]
     provider: Option<Provider>,
     #[serde(default, deserialize_with = "from_str")]
-    /// `none`: leads without a referral.
     #[param(schema_with = views::referral_filter)]
     referral_type: Option<ReferralFilter>,
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::priority_category)]
     priority_category: Option<PriorityCategory>,
-    /// Only leads scoring at least this much (0–100).
     #[serde(default, deserialize_with = "from_str")]
-    #[param(value_type = Option<u32>, minimum = 0, maximum = 100)]
+    #[param(schema_with = views::min_score)]
     min_score: Option<MinScore>,
     /// Part of the domain, company name or provider, any case.
+    #[serde(default, deserialize_with = "text")]
+    #[param(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
     search: Option<String>,
 }
 
@@ -164,11 +213,9 @@ impl LeadFilterParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SortParams {
-    /// A lead field; ties keep the default order.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::sort_by)]
     sort_by: Option<LeadSort>,
-    /// `asc` (default) or `desc`.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::sort_order)]
     sort_order: Option<SortOrder>,
@@ -191,17 +238,49 @@ impl SortParams {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// From 1.
     #[serde(default, deserialize_with = "from_str")]
-    #[param(value_type = Option<u32>, minimum = 1)]
+    #[param(schema_with = views::page)]
     page: Option<Page>,
-    /// 1 to 200; 50 by default.
     #[serde(default, deserialize_with = "from_str")]
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    #[param(schema_with = views::page_size)]
     page_size: Option<PageSize>,
 }
 
 impl PageParams {
+    pub fn page(&self) -> Page {
+        self.page.unwrap_or_default()
+    }
+
+    pub fn page_size(&self) -> PageSize {
+        self.page_size.unwrap_or_default()
+    }
+}
+
+/// `GET /api/admin/audit`: one event name or all, and the page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// One event only: `login.success`, `login.failure`, `logout`, `access.denied`,
+    /// `api_key.created`, `api_key.revoked`, `user.disabled`, `user.enabled`, `leads.exported`,
+    /// `file.imported`, `scan.bulk`, `referrals.synced`.
+    #[serde(default, deserialize_with = "text")]
+    event: Option<String>,
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::page)]
+    page: Option<Page>,
+    #[serde(default, deserialize_with = "from_str")]
+    #[param(schema_with = views::page_size)]
+    page_size: Option<PageSize>,
+}
+
+impl AuditParams {
+    pub fn event(&self) -> Option<&str> {
+        self.event
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+    }
+
     pub fn page(&self) -> Page {
         self.page.unwrap_or_default()
     }
@@ -233,11 +312,9 @@ impl FromStr for Format {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
-    /// `csv` (default) or `xlsx`.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::format)]
     pub format: Option<Format>,
-    /// `en` or `tr`: the language of `reason` and `priority_label`; `Accept-Language` without it.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::lang)]
     pub lang: Option<Lang>,
@@ -286,17 +363,20 @@ impl FromStr for Flag {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReferralFilterParams {
-    /// `none`: referrals of unknown kind.
     #[serde(default, deserialize_with = "from_str")]
     #[param(schema_with = views::referral_filter)]
     referral_type: Option<ReferralFilter>,
     /// The Partner Center status (`New`, `Active`, `Closed`), any case.
+    #[serde(default, deserialize_with = "text")]
+    #[param(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
     status: Option<String>,
     /// Only referrals that are (`true`) or are not (`false`) linked to a lead.
     #[serde(default, deserialize_with = "from_str")]
     #[param(value_type = Option<bool>)]
     linked: Option<Flag>,
     /// Part of the company name, domain or referral id, any case.
+    #[serde(default, deserialize_with = "text")]
+    #[param(value_type = Option<String>, pattern = "^[^\\u0000]*$")]
     search: Option<String>,
 }
 

@@ -14,9 +14,10 @@ use hunter_store::{Job, JobError, JobKind, JobStatus, Kpis, SORTABLE, TrackedRef
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 
 use crate::i18n;
+use crate::params::{self, MinScore, Page, PageSize};
 
 /// `referral_type` values (`contract.md` §4).
 pub const REFERRAL_TYPES: &[&str] = &["co-sell", "marketplace", "solution-provider"];
@@ -24,8 +25,21 @@ pub const REFERRAL_TYPES: &[&str] = &["co-sell", "marketplace", "solution-provid
 /// The `referral_type` filter value (and KPI key) for leads without a referral.
 pub const NO_REFERRAL: &str = "none";
 
+/// Most domains one bulk request may carry (`hunter.md` §8); imports have no limit.
+pub const BULK_MAX: usize = 1000;
+
 /// A string schema listing the allowed names (with null when the field is optional).
 fn names<T: Display>(all: impl IntoIterator<Item = T>, nullable: bool) -> Object {
+    names_builder(all, nullable).build()
+}
+
+/// A query parameter's schema, with the parameter's description: utoipa drops a field's doc
+/// comment when `schema_with` gives the schema, so `api::doc` moves this one up instead.
+fn param(schema: ObjectBuilder, description: &str) -> Object {
+    schema.description(Some(description)).build()
+}
+
+fn names_builder<T: Display>(all: impl IntoIterator<Item = T>, nullable: bool) -> ObjectBuilder {
     let mut values: Vec<Value> = all.into_iter().map(|v| v.to_string().into()).collect();
     let kind = if nullable {
         values.push(Value::Null);
@@ -36,7 +50,6 @@ fn names<T: Display>(all: impl IntoIterator<Item = T>, nullable: bool) -> Object
     ObjectBuilder::new()
         .schema_type(kind)
         .enum_values(Some(values))
-        .build()
 }
 
 // One function per field kind: `schema_with` takes a function without arguments.
@@ -50,19 +63,102 @@ pub(crate) fn priority_category() -> Object {
     names(PriorityCategory::ALL, false)
 }
 pub(crate) fn referral_filter() -> Object {
-    names(REFERRAL_TYPES.iter().chain([&NO_REFERRAL]), false)
+    let all = REFERRAL_TYPES.iter().chain([&NO_REFERRAL]);
+    param(
+        names_builder(all, false),
+        "`none`: without a referral type.",
+    )
 }
 pub(crate) fn sort_by() -> Object {
-    names(SORTABLE, false)
+    param(
+        names_builder(SORTABLE, false),
+        "A lead field; ties keep the default order (priority, score, domain).",
+    )
 }
 pub(crate) fn sort_order() -> Object {
-    names(["asc", "desc"], false)
+    param(
+        names_builder(["asc", "desc"], false),
+        "`asc` (default) or `desc`. Needs `sort_by`: alone it is refused (400 `invalid_query`).",
+    )
 }
 pub(crate) fn format() -> Object {
-    names(["csv", "xlsx"], false)
+    param(
+        names_builder(["csv", "xlsx"], false),
+        "`csv` (default) or `xlsx`.",
+    )
 }
 pub(crate) fn lang() -> Object {
-    names(["en", "tr"], false)
+    param(
+        names_builder(["en", "tr"], false),
+        "`en` or `tr`: the language of `reason` and `priority_label`; `Accept-Language` without it.",
+    )
+}
+/// A whole number in `min..=max` (query values), with its default when it has one.
+fn whole(min: u32, max: u32, default: Option<u32>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(min))
+        .maximum(Some(max))
+        .default(default.map(Value::from))
+}
+pub(crate) fn page() -> Object {
+    param(
+        whole(1, Page::MAX, Some(1)),
+        "From 1; a page past the last is empty.",
+    )
+}
+pub(crate) fn page_size() -> Object {
+    param(
+        whole(1, PageSize::MAX, Some(PageSize::DEFAULT)),
+        "1 to 200; 50 by default.",
+    )
+}
+pub(crate) fn min_score() -> Object {
+    param(
+        whole(0, MinScore::MAX, None),
+        "Only leads scoring at least this much (0–100).",
+    )
+}
+/// Text as `params::text` takes it: anything but U+0000 (query parameters repeat it, as
+/// `pattern`, to keep their doc comments).
+pub(crate) const TEXT_PATTERN: &str = "^[^\\u0000]*$";
+fn optional_text() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some(TEXT_PATTERN))
+        .build()
+}
+/// An API key's scopes: at least one of the contract's names.
+pub(crate) fn scopes() -> Array {
+    ArrayBuilder::new()
+        .items(names_builder(
+            hunter_core::access::Scope::ALL.map(hunter_core::access::Scope::as_str),
+            false,
+        ))
+        .min_items(Some(1))
+        .build()
+}
+
+/// A name for people: something besides spaces, at most 100 characters.
+pub(crate) fn key_name() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(100))
+        .pattern(Some(r"\S"))
+        .build()
+}
+
+fn bulk_domains() -> Array {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(BULK_MAX))
+        .build()
 }
 fn referral_type() -> Object {
     names(REFERRAL_TYPES, true)
@@ -465,10 +561,17 @@ pub struct KpisView {
 /// a valid domain wins.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IngestDomainRequest {
-    #[schema(examples("contoso.com"))]
+    #[serde(default, deserialize_with = "params::text")]
+    #[schema(schema_with = optional_text)]
     pub domain: Option<String>,
+    #[serde(default, deserialize_with = "params::text")]
+    #[schema(schema_with = optional_text)]
     pub company_name: Option<String>,
+    #[serde(default, deserialize_with = "params::text")]
+    #[schema(schema_with = optional_text)]
     pub email: Option<String>,
+    #[serde(default, deserialize_with = "params::text")]
+    #[schema(schema_with = optional_text)]
     pub website: Option<String>,
 }
 
@@ -481,13 +584,14 @@ pub struct IngestedView {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScanDomainRequest {
     /// A domain, website or email address.
-    #[schema(examples("contoso.com"))]
+    #[schema(examples("contoso.com"), min_length = 1)]
     pub domain: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct BulkScanRequest {
     /// 1 to 1,000 domains (websites and email addresses work too); repeats are scanned once.
+    #[schema(schema_with = bulk_domains)]
     pub domains: Vec<String>,
 }
 

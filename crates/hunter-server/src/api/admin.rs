@@ -8,28 +8,30 @@ use hunter_core::access::api_key_prefix;
 use hunter_engine::api_keys::{self, CreateKeyError, KeyRequest};
 use hunter_store::{ApiKeyRecord, UserRecord};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::access::{Principal, RequestMeta, audit_success};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::params::AuditParams;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKeyRequest {
     /// Who or what uses the key: "CRM webhook".
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = crate::views::key_name)]
     pub name: String,
-    /// `leads:read`, `leads:export`, `ingest`, `scan`, `referrals:sync`, `referrals:write`,
-    /// `crm:push`.
-    #[schema(min_items = 1)]
+    /// What the key may do (`team.md` §3).
+    #[schema(schema_with = crate::views::scopes)]
     pub scopes: Vec<String>,
     /// Requests a minute before 429 (default 60).
     #[schema(minimum = 1, maximum = 100000)]
+    #[serde(default, deserialize_with = "crate::params::whole_number")]
     pub rate_limit_per_minute: Option<u32>,
     /// Days until the key stops working (default 90, at most 365).
     #[schema(minimum = 1, maximum = 365)]
+    #[serde(default, deserialize_with = "crate::params::whole_number")]
     pub expires_in_days: Option<u32>,
 }
 
@@ -109,19 +111,6 @@ impl From<UserRecord> for UserView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserList {
     pub users: Vec<UserView>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct AuditParams {
-    /// One event name only: `login.success`, `api_key.created`, …
-    pub event: Option<String>,
-    /// 1-based.
-    #[param(minimum = 1, maximum = 100000)]
-    pub page: Option<u32>,
-    #[param(minimum = 1, maximum = 200)]
-    pub page_size: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -340,8 +329,6 @@ async fn audit_user(
     .await;
 }
 
-const AUDIT_PAGE_SIZE: u32 = 50;
-
 /// The audit trail, newest first.
 #[utoipa::path(
     get,
@@ -357,16 +344,9 @@ pub async fn audit_trail(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditList>, ApiError> {
-    let page = params.page.unwrap_or(1);
-    let page_size = params.page_size.unwrap_or(AUDIT_PAGE_SIZE);
-    if !(1..=100_000).contains(&page) || !(1..=200).contains(&page_size) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "page must be 1 to 100000 and page_size 1 to 200",
-            "page 1 ile 100000, page_size 1 ile 200 arasında olmalı",
-        ));
-    }
-    let event = params.event.as_deref().filter(|e| !e.is_empty());
+    let page = params.page().get();
+    let page_size = params.page_size().get();
+    let event = params.event();
     let found = state.store.audit_events(event, page, page_size).await?;
     Ok(Json(AuditList {
         total_pages: found.total.div_ceil(u64::from(page_size)),

@@ -10,7 +10,7 @@ use crate::views::KpisView;
     get,
     path = "/api/dashboard/kpis",
     tag = "dashboard",
-    responses((status = 200, body = KpisView))
+    responses((status = 200, description = "Lead counts", body = KpisView))
 )]
 pub async fn kpis(State(state): State<AppState>) -> Result<Json<KpisView>, ApiError> {
     Ok(Json(state.store.kpis().await?.into()))

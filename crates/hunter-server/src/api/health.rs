@@ -42,7 +42,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
     get,
     path = "/api/config",
     tag = "health",
-    responses((status = 200, body = UiConfig))
+    responses((status = 200, description = "The settings", body = UiConfig))
 )]
 pub async fn ui_config(State(state): State<AppState>) -> Json<UiConfig> {
     Json(UiConfig {

@@ -11,6 +11,9 @@ use futures::StreamExt;
 use hunter_core::InputFields;
 use hunter_engine::import::Detection;
 use hunter_store::{NewInput, Source};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::AppState;
 use crate::api::UPLOAD_LIMIT;
@@ -20,14 +23,37 @@ use crate::params::ImportParams;
 use crate::views::{IngestDomainRequest, IngestedView, JobAccepted};
 
 /// The form of `POST /api/ingest/file`.
-#[derive(utoipa::ToSchema)]
 pub struct UploadForm {
-    /// The CSV or XLSX file, up to 20 MB.
-    #[schema(value_type = String, format = Binary)]
     file: Bytes,
-    #[schema(ignore)]
     file_name: String,
 }
+
+/// Written out because the derive cannot say which other fields the form may carry: any, and
+/// they are skipped, but a control character in a name leaves the part's headers unreadable
+/// (400). Names are as before the form encoding, which escapes CR, LF and `"` (WHATWG); tab
+/// is allowed in a header.
+impl PartialSchema for UploadForm {
+    fn schema() -> RefOr<Schema> {
+        let file = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .min_length(Some(1))
+            .description(Some("The CSV or XLSX file, up to 20 MB; not empty."));
+        let name = ObjectBuilder::new().schema_type(Type::String).pattern(Some(
+            "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$",
+        ));
+        ObjectBuilder::new()
+            .description(Some(
+                "The upload: the field `file`; other fields are skipped.",
+            ))
+            .property("file", file)
+            .required("file")
+            .property_names(Some(name))
+            .into()
+    }
+}
+
+impl ToSchema for UploadForm {}
 
 impl UploadForm {
     /// Reads the form up to its `file` field; other fields are skipped.
@@ -111,7 +137,7 @@ pub async fn ingest_domain(
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 202, description = "Queued; follow it at /api/jobs/{job_id}", body = JobAccepted),
-        (status = 400, description = "No `file` field, an empty file or a malformed form", body = ErrorBody),
+        (status = 400, description = "Not `multipart/form-data`, a malformed form, no `file` field (`missing_file`) or an empty file (`empty_file`); or an unknown query value (`invalid_query`)", body = ErrorBody),
         (status = 413, description = "Larger than 20 MB", body = ErrorBody),
     )
 )]

@@ -13,7 +13,8 @@ use crate::views::JobView;
     tag = "jobs",
     params(("job_id" = String, Path, description = "The id returned when the job was queued")),
     responses(
-        (status = 200, body = JobView),
+        (status = 200, description = "The job", body = JobView),
+        (status = 400, description = "A job id that is not UTF-8 once percent-decoded (`invalid_path`)", body = ErrorBody),
         (status = 404, description = "No such job", body = ErrorBody),
     )
 )]
@@ -21,7 +22,12 @@ pub async fn job(
     State(state): State<AppState>,
     ApiPath(job_id): ApiPath<String>,
 ) -> Result<Json<JobView>, ApiError> {
-    let job = state.store.job(&job_id).await?.ok_or_else(|| {
+    // No job id holds U+0000, and PostgreSQL cannot even compare text holding it.
+    let found = match job_id.contains('\0') {
+        true => None,
+        false => state.store.job(&job_id).await?,
+    };
+    let job = found.ok_or_else(|| {
         ApiError::not_found(
             format!("no job {job_id}"),
             format!("{job_id} diye bir iş yok"),

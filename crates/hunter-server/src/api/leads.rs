@@ -22,8 +22,8 @@ use crate::views::{LeadPageView, LeadView, ScoreBreakdownView};
     tag = "leads",
     params(LeadFilterParams, SortParams, PageParams),
     responses(
-        (status = 200, body = LeadPageView),
-        (status = 400, description = "An unknown or out-of-range parameter value", body = ErrorBody),
+        (status = 200, description = "One page of leads", body = LeadPageView),
+        (status = 400, description = "An unknown or out-of-range parameter value, or `sort_order` without `sort_by` (`invalid_query`)", body = ErrorBody),
     )
 )]
 pub async fn list_leads(
@@ -54,9 +54,10 @@ pub async fn list_leads(
     get,
     path = "/api/leads/{domain}",
     tag = "leads",
-    params(("domain" = String, Path, description = "The company domain")),
+    params(("domain" = String, Path, description = "The company domain", example = "contoso.com")),
     responses(
-        (status = 200, body = LeadView),
+        (status = 200, description = "The lead", body = LeadView),
+        (status = 400, description = "A domain that is not valid UTF-8 once percent-decoded (`invalid_path`)", body = ErrorBody),
         (status = 404, description = "No scanned lead for this domain", body = ErrorBody),
         (status = 422, description = "Not a usable domain (`invalid_domain`)", body = ErrorBody),
     )
@@ -80,9 +81,10 @@ pub async fn lead(
     get,
     path = "/api/leads/{domain}/score-breakdown",
     tag = "leads",
-    params(("domain" = String, Path, description = "The company domain")),
+    params(("domain" = String, Path, description = "The company domain", example = "contoso.com")),
     responses(
-        (status = 200, body = ScoreBreakdownView),
+        (status = 200, description = "The score's lines and what is behind them", body = ScoreBreakdownView),
+        (status = 400, description = "A domain that is not valid UTF-8 once percent-decoded (`invalid_path`)", body = ErrorBody),
         (status = 404, description = "No scanned lead for this domain", body = ErrorBody),
         (status = 422, description = "Not a usable domain (`invalid_domain`)", body = ErrorBody),
     )
@@ -152,7 +154,7 @@ pub async fn score_breakdown(
             (String = "text/csv"),
             (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
-        (status = 400, description = "An unknown or out-of-range parameter value", body = ErrorBody),
+        (status = 400, description = "An unknown or out-of-range parameter value, or `sort_order` without `sort_by` (`invalid_query`)", body = ErrorBody),
     )
 )]
 pub async fn export_leads(

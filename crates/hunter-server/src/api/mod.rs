@@ -3,6 +3,7 @@
 
 mod admin;
 mod dashboard;
+mod doc;
 mod health;
 mod ingest;
 mod jobs;
@@ -13,7 +14,7 @@ mod scan;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,7 +27,7 @@ pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 #[openapi(
     info(
         title = "Hunter",
-        description = "Lead intelligence from public DNS: mail provider, security signals, readiness score and CSP priority for company domains. Errors are `{\"error\": {\"code\", \"message\"}}`."
+        description = "Lead intelligence from public DNS: mail provider, security signals, readiness score and CSP priority for company domains.\n\nErrors are `{\"error\": {\"code\", \"message\"}}` (schema `ErrorBody`), with `message` in the language `Accept-Language` asks for (`tr` or English). A documented path asked with another method answers 405 `method_not_allowed` with an `Allow` header; an unknown `/api/` path answers 404 `not_found`.\n\nEach operation names who may call it (`security`, and the \"Access\" line of its description): a signed-in user (`session` cookie) or an API key with a scope (`api_key`, `bearer`). In local mode (`HUNTER_AUTH_MODE=local`, a loopback bind without Entra settings) nobody signs in and every request acts as the local administrator."
     ),
     tags(
         (name = "health", description = "Liveness and settings"),
@@ -41,7 +42,7 @@ pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
 )]
 struct ApiDoc;
 
-/// Every API route, with its OpenAPI description.
+/// Every API route, with its OpenAPI description (completed by [`doc::Rules`]).
 pub fn routes() -> OpenApiRouter<AppState> {
     // Only the upload may be large; every other body stays under the global limit.
     let upload = OpenApiRouter::new()
@@ -51,7 +52,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     let webhook = OpenApiRouter::new()
         .routes(routes!(ingest::ingest_webhook))
         .layer(DefaultBodyLimit::max(ingest::WEBHOOK_LIMIT));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut router = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::ui_config))
         .routes(routes!(ingest::ingest_domain))
@@ -73,5 +74,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_users))
         .routes(routes!(admin::disable_user))
         .routes(routes!(admin::enable_user))
-        .routes(routes!(admin::audit_trail))
+        .routes(routes!(admin::audit_trail));
+    // After the routes: a modifier named in `#[openapi]` runs before any path exists.
+    doc::Rules.modify(router.get_openapi_mut());
+    router
 }

@@ -21,7 +21,7 @@ use crate::views::{JobAccepted, ReferralPageView, ReferralView, SyncResultView};
     tag = "referrals",
     params(ReferralFilterParams, PageParams),
     responses(
-        (status = 200, body = ReferralPageView),
+        (status = 200, description = "One page of referrals", body = ReferralPageView),
         (status = 400, description = "An unknown or out-of-range parameter value", body = ErrorBody),
     )
 )]
@@ -57,6 +57,7 @@ pub async fn list_referrals(
 #[serde(deny_unknown_fields)]
 pub struct SyncRequest {
     /// Read every referral, not only those updated since the last sync, and rescan their domains.
+    /// Needs the Admin role (`team.md` §3): an API key or a User is refused (403 `forbidden`).
     #[serde(default)]
     pub force: bool,
     /// Answer when the run has finished, with its counts, instead of at once with a job id.
@@ -77,7 +78,7 @@ pub struct SyncRequest {
         (status = 202, description = "Without `wait`: the run is queued", body = JobAccepted),
         (status = 400, description = "Partner Center is switched off (`partner_center_disabled`), or a malformed body", body = ErrorBody),
         (status = 409, description = "A sync is already running (`sync_running`)", body = ErrorBody),
-        (status = 500, description = "The run failed as a whole, e.g. no valid sign-in (`sync_failed`)", body = ErrorBody),
+        (status = 500, description = "The run failed as a whole, e.g. no valid sign-in (`sync_failed`), or another failure on the server's side (`internal`)", body = ErrorBody),
     )
 )]
 pub async fn sync(

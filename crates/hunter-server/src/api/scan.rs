@@ -8,10 +8,7 @@ use hunter_store::{NewInput, ScanRecord, Source};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiJson;
-use crate::views::{BulkScanAccepted, BulkScanRequest, LeadView, ScanDomainRequest};
-
-/// Most domains one bulk request may carry (`hunter.md` §8); imports have no limit.
-const BULK_MAX: usize = 1000;
+use crate::views::{BULK_MAX, BulkScanAccepted, BulkScanRequest, LeadView, ScanDomainRequest};
 
 /// Invalid entries quoted in a rejected bulk request, at most.
 const SHOWN_INVALID: usize = 10;

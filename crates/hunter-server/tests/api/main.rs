@@ -4,6 +4,7 @@
 mod basics;
 mod ingest;
 mod leads;
+mod openapi;
 mod referrals;
 mod restart;
 mod scan;
