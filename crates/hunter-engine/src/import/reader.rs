@@ -159,7 +159,14 @@ fn decode(field: &[u8]) -> String {
     }
 }
 
+/// A cell's text, trimmed; `None` when nothing is left. NUL characters are dropped: they carry
+/// nothing in a spreadsheet, and PostgreSQL cannot store them, which would fail the whole import
+/// on one cell.
 fn cell(text: String) -> Option<String> {
+    let text = match text.contains('\0') {
+        true => text.replace('\0', ""),
+        false => text,
+    };
     let trimmed = text.trim();
     (!trimmed.is_empty()).then(|| trimmed.to_owned())
 }
@@ -226,6 +233,12 @@ fn text(c: &Data) -> Option<String> {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn nul_characters_are_dropped_from_cells() {
+        assert_eq!(cell("Con\0toso\0 ".to_owned()).as_deref(), Some("Contoso"));
+        assert_eq!(cell("\0".to_owned()), None);
+    }
 
     fn csv_file(bytes: &[u8]) -> tempfile::NamedTempFile {
         let mut f = tempfile::NamedTempFile::new().unwrap();

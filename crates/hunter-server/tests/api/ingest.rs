@@ -103,7 +103,8 @@ async fn a_file_import_job_reports_bad_rows_by_number_and_scans_the_good_ones() 
             // Row 1 is the header: the bad row is row 4.
             let mut csv = String::from("company,website\n");
             for (i, f) in fixtures.iter().enumerate() {
-                csv.push_str(&format!("Company {i},https://{}/\n", f.domain));
+                // A NUL in a name (PostgreSQL cannot store one) is dropped, not fatal.
+                csv.push_str(&format!("Company\0 {i},https://{}/\n", f.domain));
                 if i == 1 {
                     csv.push_str("Broken Ltd,n/a\n");
                 }
