@@ -37,6 +37,19 @@ macro_rules! string_enum {
     };
 }
 
+impl Provider {
+    /// The provider as a Turkish sentence names it: brands stay, the three generic codes are
+    /// translated (the code itself, `as_str`, never changes).
+    pub fn turkish(self) -> &'static str {
+        match self {
+            Provider::Local => "Yerel",
+            Provider::Unknown => "Bilinmiyor",
+            Provider::Hosting => "Hosting",
+            other => other.as_str(),
+        }
+    }
+}
+
 /// A name that is not one of an enum's serialized names.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} `{value}`")]

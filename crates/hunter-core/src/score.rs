@@ -205,7 +205,7 @@ fn dns_breakdown(signals: &Signals, rules: &Rules) -> (i32, Vec<BreakdownLine>) 
             "provider",
             Text::new(
                 format!("Mail provider: {provider}"),
-                format!("E-posta sağlayıcısı: {provider}"),
+                format!("E-posta sağlayıcısı: {}", provider.turkish()),
             ),
             rules.provider_points(provider),
         ),
@@ -303,8 +303,9 @@ fn placement(rules: &Rules, provider: Provider, score: i32, partner: &PartnerCon
                     outcome.reason.en
                 ),
                 format!(
-                    "{}. Puan: {score}, Sağlayıcı: {provider}.",
-                    outcome.reason.tr
+                    "{}. Puan: {score}, Sağlayıcı: {}.",
+                    outcome.reason.tr,
+                    provider.turkish()
                 ),
             ),
         },
@@ -314,7 +315,8 @@ fn placement(rules: &Rules, provider: Provider, score: i32, partner: &PartnerCon
             reason: Text::new(
                 format!("Score {score} with provider {provider} did not match any segment rule."),
                 format!(
-                    "{score} puan ve {provider} sağlayıcısı hiçbir segment kuralıyla eşleşmedi."
+                    "{score} puan ve {} sağlayıcısı hiçbir segment kuralıyla eşleşmedi.",
+                    provider.turkish()
                 ),
             ),
         },

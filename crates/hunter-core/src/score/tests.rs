@@ -575,3 +575,41 @@ fn every_text_is_in_turkish_too_and_english_is_unchanged() {
         }
     }
 }
+
+#[test]
+fn turkish_texts_name_the_generic_providers_in_turkish_and_the_codes_stay() {
+    let mut seen = 0;
+    for case in cases() {
+        let got = score(&case.signals, &case.partner, &Rules::embedded());
+        let (code, turkish) = match got.provider {
+            Provider::Local => ("Local", "Yerel"),
+            Provider::Unknown => ("Unknown", "Bilinmiyor"),
+            _ => continue,
+        };
+        let line = got.breakdown.iter().find(|l| l.name == "provider");
+        if let Some(line) = line {
+            assert_eq!(
+                line.label,
+                format!("Mail provider: {code}"),
+                "row {}",
+                case.row
+            );
+            assert_eq!(
+                line.label_tr,
+                format!("E-posta sağlayıcısı: {turkish}"),
+                "row {}",
+                case.row
+            );
+            seen += 1;
+        }
+        if got.reason.contains(&format!("Provider: {code}")) {
+            assert!(
+                got.reason_tr.contains(&format!("Sağlayıcı: {turkish}")),
+                "row {}: {}",
+                case.row,
+                got.reason_tr
+            );
+        }
+    }
+    assert!(seen > 0, "the worked cases have Local or Unknown leads");
+}
