@@ -318,14 +318,14 @@ async fn migrations_round_trip_up_down_up() {
         assert!(s.migrate_down(DownSteps::All).await.unwrap().is_empty());
 
         let applied = s.migrate_up().await.unwrap();
-        assert_eq!(applied.len(), 7);
+        assert_eq!(applied.len(), 8);
         s.ingest(&[input(Source::Domain, "a.com", None)])
             .await
             .unwrap();
         assert_eq!(db.count("companies", "a.com").await, 1);
 
         // Count larger than what is applied reverts everything, and no more.
-        assert_eq!(s.migrate_down(DownSteps::Count(9)).await.unwrap().len(), 7);
+        assert_eq!(s.migrate_down(DownSteps::Count(9)).await.unwrap().len(), 8);
         assert!(
             s.migrate_down(DownSteps::Count(1))
                 .await
