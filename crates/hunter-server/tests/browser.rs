@@ -17,6 +17,7 @@ use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerA
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hunter_engine::config::Config;
+use hunter_fixtures::oidc::{FakeIdp, IdpClient, IdpCredential, IdpUser};
 use hunter_fixtures::{
     DnsServer, FakeEntra, FakePartnerCenter, Fixture, PollOutcome, catalogue, zones,
 };
@@ -135,7 +136,6 @@ impl Ui {
 
     /// Starts with settings that depend on the server's own address (`http://127.0.0.1:PORT`,
     /// bound before the settings are read), such as `HUNTER_AUTH_PUBLIC_URL` for sign-in.
-    #[allow(dead_code)]
     async fn start_at(settings: impl FnOnce(&str) -> Vec<(String, String)>, lang: &str) -> Ui {
         Ui::launch(settings, lang).await
     }
@@ -2338,4 +2338,155 @@ async fn the_admin_page_in_turkish_has_no_english_left() {
         "the check finds English on the English admin page: {report}"
     );
     ui.finish().await;
+}
+
+impl Ui {
+    /// Waits until `/auth/login` sends browsers on to the identity provider (discovery runs in
+    /// the background; 503 until then).
+    async fn wait_sign_in_ready(&self) {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .expect("HTTP client");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let login = http
+                .get(format!("{}/auth/login", self.base))
+                .send()
+                .await
+                .expect("GET /auth/login");
+            if login.status() == reqwest::StatusCode::FOUND {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the identity provider was never discovered: {}",
+                login.status()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The status of `GET path` fetched by the page itself (with its cookies).
+    async fn fetch_status(&self, path: &str) -> Value {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0], {headers: {Accept: 'application/json'}})
+                   .then(r => done(r.status), e => done(String(e)));",
+                vec![json!(path)],
+            )
+            .await
+            .expect("fetch from the page")
+    }
+}
+
+/// Hunter in Entra mode against `idp`, its public URL its own address.
+async fn entra_ui(idp: &FakeIdp, mode: &str) -> Ui {
+    let authority = idp.authority();
+    Ui::start_at(
+        |base| {
+            idp.register_client(IdpClient {
+                client_id: "hunter-browser".to_owned(),
+                redirect_uris: vec![format!("{base}/auth/callback")],
+                post_logout_redirect_uris: vec![format!("{base}/")],
+                credential: IdpCredential::Secret("browser-test-secret".to_owned()),
+            });
+            owned(&[
+                ("HUNTER_AUTH_MODE", "entra"),
+                ("HUNTER_AUTH_PUBLIC_URL", base),
+                ("HUNTER_AUTH_AUTHORITY_URL", authority.as_str()),
+                ("HUNTER_AUTH_TENANT_ID", FakeIdp::TENANT),
+                ("HUNTER_AUTH_CLIENT_ID", "hunter-browser"),
+                ("HUNTER_AUTH_CLIENT_SECRET", "browser-test-secret"),
+                ("HUNTER_AUTH_RESPONSE_MODE", mode),
+            ])
+        },
+        "en-US",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_out_browser_signs_in_with_microsoft_and_comes_back() {
+    for (mode, role) in [("form_post", "Hunter.User"), ("query", "Hunter.Admin")] {
+        let idp = FakeIdp::start().await;
+        idp.sign_in_as(Some(IdpUser::member("oid-ayse", "Ayşe Yılmaz", &[role])));
+        let ui = entra_ui(&idp, mode).await;
+        ui.wait_sign_in_ready().await;
+
+        // Signed out: through the identity provider and back to the same view.
+        ui.client
+            .goto(&format!("{}/?segment=Migration", ui.base))
+            .await
+            .expect("open the UI");
+        ui.wait_js(
+            &format!("the signed-in page ({mode})"),
+            "return location.pathname === '/' && location.search === '?segment=Migration'
+               && document.querySelector(\"[data-testid='user-name']\")?.innerText === 'Ayşe Yılmaz'
+               && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'",
+        )
+        .await;
+        let admin = role == "Hunter.Admin";
+        let header = ui
+            .js("return {role: document.querySelector(\"[data-testid='user-role']\").innerText,
+                         admin: !document.querySelector(\"[data-testid='open-admin']\").hidden,
+                         local: !document.querySelector(\"[data-testid='local-mode']\").hidden,
+                         signOut: document.querySelector(\"[data-testid='sign-out']\").checkVisibility(),
+                         segment: document.getElementById('f-segment').value}")
+            .await;
+        assert_eq!(
+            header,
+            json!({"role": if admin { "Admin" } else { "User" }, "admin": admin,
+                   "local": false, "signOut": true, "segment": "Migration"}),
+            "{mode}"
+        );
+        assert_eq!(ui.fetch_status("/api/me").await, 200, "{mode}");
+        let requests = idp.requests();
+        assert!(
+            requests
+                .iter()
+                .any(|r| r.param("response_mode") == Some(mode)),
+            "the browser went through the identity provider in {mode}"
+        );
+        if admin {
+            ui.open_admin().await;
+            let me = ui
+                .js("return document.querySelector(\"[data-testid='user-row']\").innerText")
+                .await;
+            assert!(me.as_str().unwrap().contains("Ayşe Yılmaz"), "{me}");
+            assert!(me.as_str().unwrap().contains("you"), "{me}");
+            ui.wait_audit_event("login.success").await;
+            assert_eq!(ui.audit_label("login.success").await, "Signed in");
+        } else {
+            // A member without the Admin role: no admin page, even by its address.
+            ui.client
+                .goto(&format!("{}/#admin", ui.base))
+                .await
+                .expect("open #admin");
+            ui.wait_js(
+                "the lead list instead of the admin page",
+                "return document.getElementById('leads-table').getAttribute('aria-busy') === 'false'
+                   && document.getElementById('admin-page').hidden",
+            )
+            .await;
+        }
+
+        // Sign out: the session ends at Hunter and at the identity provider, back at `/`,
+        // where the page says so instead of signing in again.
+        ui.click("sign-out").await;
+        ui.wait_js(
+            &format!("the signed-out page ({mode})"),
+            "return location.pathname === '/' && location.search === ''
+               && !document.querySelector(\"[data-testid='signed-out']\").hidden",
+        )
+        .await;
+        assert_eq!(ui.fetch_status("/api/me").await, 401, "{mode}");
+        assert!(!idp.logouts().is_empty(), "the sign-out reached the IdP");
+        let gate = ui.text("signed-out").await;
+        assert!(gate.contains("You are signed out"), "{gate}");
+        assert!(gate.contains("Sign in with Microsoft"), "{gate}");
+        ui.finish().await;
+    }
 }

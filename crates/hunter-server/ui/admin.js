@@ -166,10 +166,10 @@
       return el("tr", { dataset: { testid: "key-row", id: key.id, status } },
         el("td", { class: "cell-name" }, el("span", { translate: "no" }, key.name)),
         el("td", {}, machine(key.prefix, { dataset: { testid: "key-prefix" } })),
-        el("td", { class: "cell-scopes" }, (key.scopes || []).map((s) => machine(s, {
+        el("td", { class: "cell-scopes" }, el("div", { class: "scope-chips" }, (key.scopes || []).map((s) => machine(s, {
           class: "scope-chip",
           title: I18n.has(`scope.${s}`) ? t(`scope.${s}`) : null,
-        }))),
+        })))),
         el("td", { class: "num" }, t("keys.per_minute", { count: Number(key.rate_limit_per_minute) || 0 })),
         el("td", {}, when(key.created_at)),
         el("td", {}, key.expires_at ? I18n.day(key.expires_at) : never()),
