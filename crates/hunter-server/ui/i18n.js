@@ -446,6 +446,7 @@ window.HunterI18n = (() => {
       "audit.event.referrals.synced": "Referrals synced",
 
       "confirm.cancel": "Cancel",
+      "confirm.ok": "Confirm",
     },
 
     tr: {
@@ -878,6 +879,7 @@ window.HunterI18n = (() => {
       "audit.event.referrals.synced": "Yönlendirmeler eşitlendi",
 
       "confirm.cancel": "Vazgeç",
+      "confirm.ok": "Onayla",
     },
   };
 
