@@ -2227,6 +2227,23 @@ async fn the_admin_page_creates_a_key_shows_it_once_and_revokes_it() {
         "{options}"
     );
 
+    // Every control of the admin page has a name and a tab stop.
+    let unlabeled = ui
+        .js(
+            "return [...document.querySelectorAll('#admin-page input, #admin-page select, #admin-page button, #admin-page a[href]')]
+              .filter(e => !e.closest('[hidden]'))
+              .filter(e => {
+                const name = (e.labels && e.labels.length ? e.labels[0].innerText : '')
+                  || e.getAttribute('aria-label') || e.innerText || e.title || '';
+                return !name.trim() || e.tabIndex < 0;
+              })
+              .map(e => e.outerHTML.slice(0, 80))",
+        )
+        .await;
+    assert_eq!(unlabeled, json!([]), "controls without a name or tab stop");
+    ui.fit_window(1366, 900).await;
+    ui.screenshot("admin.png").await;
+
     // Back to the leads.
     ui.click("close-admin").await;
     ui.wait_js(
@@ -2235,7 +2252,6 @@ async fn the_admin_page_creates_a_key_shows_it_once_and_revokes_it() {
            && document.getElementById('admin-page').hidden",
     )
     .await;
-    ui.screenshot("admin.png").await;
     ui.finish().await;
 }
 

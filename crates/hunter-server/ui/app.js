@@ -249,7 +249,7 @@
     $("sign-in").href = signInHref();
     gate.hidden = false;
     gate.dataset.kind = kind;
-    for (const id of ["work-panels", "leads-section", "kpis", "admin-page"]) $(id).hidden = true;
+    for (const id of ["work-panels", "leads-section", "kpis", "admin-page", "app-footer"]) $(id).hidden = true;
     $("user-box").hidden = true;
     $("open-admin").hidden = true;
   }
@@ -313,11 +313,12 @@
   function route() {
     if (!$("signed-out").hidden) return;
     const wantAdmin = location.hash === ADMIN_HASH && isAdmin() && !!window.HunterAdmin;
-    for (const id of ["work-panels", "leads-section", "kpis"]) $(id).hidden = wantAdmin;
+    for (const id of ["work-panels", "leads-section", "kpis", "app-footer"]) $(id).hidden = wantAdmin;
     $("admin-page").hidden = !wantAdmin;
     $("open-admin").classList.toggle("is-current", wantAdmin);
     if (wantAdmin) $("open-admin").setAttribute("aria-current", "page");
     else $("open-admin").removeAttribute("aria-current");
+    if (wantAdmin !== adminShown) window.scrollTo(0, 0);
     if (wantAdmin && !adminShown) window.HunterAdmin.show();
     if (!wantAdmin && adminShown && window.HunterAdmin) window.HunterAdmin.hide();
     adminShown = wantAdmin;
