@@ -2473,6 +2473,19 @@ async fn a_signed_out_browser_signs_in_with_microsoft_and_comes_back() {
                 .await;
             assert!(me.as_str().unwrap().contains("Ayşe Yılmaz"), "{me}");
             assert!(me.as_str().unwrap().contains("you"), "{me}");
+            // Nobody disables themselves (the server answers 409 too).
+            let own = ui
+                .js("const b = document.querySelector(\"[data-testid='user-row'] [data-testid^='disable-']\");
+                     return {disabled: b.disabled, tip: b.closest('td').dataset.tip}")
+                .await;
+            assert_eq!(own["disabled"], true, "{own}");
+            assert!(
+                own["tip"]
+                    .as_str()
+                    .unwrap()
+                    .contains("cannot disable yourself"),
+                "{own}"
+            );
             ui.wait_audit_event("login.success").await;
             assert_eq!(ui.audit_label("login.success").await, "Signed in");
         } else {
@@ -2487,6 +2500,19 @@ async fn a_signed_out_browser_signs_in_with_microsoft_and_comes_back() {
                    && document.getElementById('admin-page').hidden",
             )
             .await;
+            let toast = ui
+                .wait_js(
+                    "the not-allowed toast",
+                    "return document.querySelector(\"[data-testid='toast-error']\")?.innerText",
+                )
+                .await;
+            assert!(
+                toast.as_str().unwrap().contains("You do not have the role"),
+                "{toast}"
+            );
+            // The admin API answers 403 to this member.
+            assert_eq!(ui.fetch_status("/api/admin/audit").await, 403);
+            ui.dismiss_toasts().await;
         }
 
         // Sign out: the session ends at Hunter and at the identity provider, back at `/`,
