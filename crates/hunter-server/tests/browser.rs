@@ -2532,3 +2532,98 @@ async fn a_signed_out_browser_signs_in_with_microsoft_and_comes_back() {
         ui.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_disables_and_enables_a_team_member() {
+    let idp = FakeIdp::start().await;
+    let ui = entra_ui(&idp, "query").await;
+    ui.wait_sign_in_ready().await;
+    let signed_in = |name: &str| {
+        format!(
+            "return document.querySelector(\"[data-testid='user-name']\")?.innerText === '{name}'
+               && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'"
+        )
+    };
+
+    // Mehmet signs in once (a member), then signs out; Ayşe, an admin, signs in from the
+    // signed-out page's button.
+    idp.sign_in_as(Some(IdpUser::member(
+        "oid-mehmet",
+        "Mehmet Öztürk",
+        &["Hunter.User"],
+    )));
+    ui.client.goto(&ui.base).await.expect("open the UI");
+    ui.wait_js("Mehmet signed in", &signed_in("Mehmet Öztürk"))
+        .await;
+    ui.click("sign-out").await;
+    ui.wait_js(
+        "the signed-out page",
+        "return !document.querySelector(\"[data-testid='signed-out']\").hidden",
+    )
+    .await;
+    idp.sign_in_as(Some(IdpUser::member(
+        "oid-ayse",
+        "Ayşe Yılmaz",
+        &["Hunter.Admin"],
+    )));
+    ui.click("sign-in").await;
+    ui.wait_js("Ayşe signed in", &signed_in("Ayşe Yılmaz"))
+        .await;
+    ui.open_admin().await;
+    ui.wait_js(
+        "both members",
+        "return document.querySelectorAll(\"[data-testid='user-row']\").length === 2",
+    )
+    .await;
+    let mehmet = ui
+        .js(
+            "return [...document.querySelectorAll(\"[data-testid='user-row']\")]
+               .find(r => r.innerText.includes('Mehmet')).dataset.id",
+        )
+        .await;
+    let mehmet = mehmet.as_str().unwrap().to_owned();
+    let status = |id: &str| {
+        format!(
+            "return document.querySelector(\"[data-testid='user-row'][data-id='{id}']\")?.dataset.status"
+        )
+    };
+
+    ui.click(&format!("disable-{mehmet}")).await;
+    ui.wait_js(
+        "the confirmation",
+        "return document.querySelector(\"[data-testid='confirm-dialog']\").open",
+    )
+    .await;
+    assert!(
+        ui.text("confirm-dialog")
+            .await
+            .contains("Disable Mehmet Öztürk?")
+    );
+    ui.click("confirm-ok").await;
+    ui.wait_js(
+        "Mehmet disabled",
+        &format!("{} === 'disabled'", status(&mehmet).trim_end()),
+    )
+    .await;
+    ui.wait_audit_event("user.disabled").await;
+    assert_eq!(ui.audit_label("user.disabled").await, "Member disabled");
+    let row = ui
+        .js("return document.querySelector(\"[data-testid='audit-row'][data-event='user.disabled']\").innerText")
+        .await;
+    assert!(row.as_str().unwrap().contains("Ayşe Yılmaz"), "who: {row}");
+    assert!(
+        row.as_str().unwrap().contains("Mehmet Öztürk"),
+        "whom: {row}"
+    );
+    ui.dismiss_toasts().await;
+
+    ui.click(&format!("enable-{mehmet}")).await;
+    ui.wait_js(
+        "Mehmet enabled",
+        &format!("{} === 'active'", status(&mehmet).trim_end()),
+    )
+    .await;
+    ui.wait_audit_event("user.enabled").await;
+    assert_eq!(ui.audit_label("user.enabled").await, "Member enabled");
+    ui.finish().await;
+}
