@@ -17,6 +17,7 @@ use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerA
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hunter_engine::config::Config;
+use hunter_fixtures::oidc::{FakeIdp, IdpClient, IdpCredential, IdpUser};
 use hunter_fixtures::{
     DnsServer, FakeEntra, FakePartnerCenter, Fixture, PollOutcome, catalogue, zones,
 };
@@ -87,6 +88,13 @@ impl Drop for Driver {
     }
 }
 
+fn owned(settings: &[(&str, &str)]) -> Vec<(String, String)> {
+    settings
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 fn free_port() -> u16 {
     StdListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -116,16 +124,23 @@ impl Ui {
 
     /// Starts with extra `HUNTER_*` settings, the browser in English.
     async fn start_with(settings: &[(&str, &str)]) -> Ui {
-        Ui::launch(settings, "en-US").await
+        let settings = owned(settings);
+        Ui::launch(move |_| settings, "en-US").await
     }
 
     /// A browser whose language is `lang` (`tr-TR`, `en-US`): its UI locale and the languages
     /// it asks pages for (`navigator.languages`, `Accept-Language`).
     async fn start_with_lang(lang: &str) -> Ui {
-        Ui::launch(&[], lang).await
+        Ui::launch(|_| Vec::new(), lang).await
     }
 
-    async fn launch(settings: &[(&str, &str)], lang: &str) -> Ui {
+    /// Starts with settings that depend on the server's own address (`http://127.0.0.1:PORT`,
+    /// bound before the settings are read), such as `HUNTER_AUTH_PUBLIC_URL` for sign-in.
+    async fn start_at(settings: impl FnOnce(&str) -> Vec<(String, String)>, lang: &str) -> Ui {
+        Ui::launch(settings, lang).await
+    }
+
+    async fn launch(settings: impl FnOnce(&str) -> Vec<(String, String)>, lang: &str) -> Ui {
         let serial = SERIAL.lock().await;
         for (path, package) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
             assert!(
@@ -140,6 +155,12 @@ impl Ui {
         let fixtures = catalogue();
         let dns = DnsServer::start(&zones(&fixtures)).await;
         let db = dir.path().join("hunter.db");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the server");
+        let addr: SocketAddr = listener.local_addr().expect("server address");
+        let base = format!("http://{addr}");
+        let settings = settings(&base);
         let config = Config::from_vars(
             [
                 ("HUNTER_DATABASE_URL", format!("sqlite://{}", db.display())),
@@ -151,22 +172,13 @@ impl Ui {
             ]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
-            .chain(
-                settings
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-            ),
+            .chain(settings),
         )
         .expect("test settings");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the server");
-        let addr: SocketAddr = listener.local_addr().expect("server address");
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(hunter_server::run(config, listener, async {
             let _ = stop.await;
         }));
-        let base = format!("http://{addr}");
         wait_healthy(&base, &server).await;
 
         let driver = Driver::start(&dir.path().join("chromedriver.log"));
@@ -1494,7 +1506,7 @@ async fn every_text_of_the_catalog_exists_in_english_and_turkish() {
              }
              // Every key the page refers to exists.
              const used = [...document.querySelectorAll('*')].flatMap(e =>
-               ['i18n', 'i18nHtml', 'i18nTitle', 'i18nPlaceholder', 'i18nAriaLabel']
+               ['i18n', 'i18nHtml', 'i18nTitle', 'i18nPlaceholder', 'i18nAriaLabel', 'i18nTip']
                  .map(a => e.dataset[a]).filter(Boolean));
              const missing = used.filter(k => !(k in M.en));
              return {langs: Object.keys(M), en, tr, empty, shapes, placeholders, same, used: used.length, missing};",
@@ -1943,5 +1955,675 @@ async fn numbers_are_grouped_the_way_the_language_writes_them() {
                      I.dateTime('2026-12-03T10:00:00Z').includes('Dec')];")
         .await;
     assert_eq!(formats, json!(["12,345", "85%", true]));
+    ui.finish().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in, the header and the admin page (team.md §2, §4, §6)
+
+impl Ui {
+    /// Opens the admin page from the header and waits for its three lists.
+    async fn open_admin(&self) {
+        self.wait_js(
+            "the admin link in the header",
+            "const a = document.querySelector(\"[data-testid='open-admin']\"); return a && !a.hidden;",
+        )
+        .await;
+        self.click("open-admin").await;
+        self.wait_admin().await;
+    }
+
+    /// Waits until the admin page shows and its lists have finished loading.
+    async fn wait_admin(&self) {
+        self.wait_js(
+            "the admin page with its lists loaded",
+            "const p = document.querySelector(\"[data-testid='admin-page']\");
+             return p && !p.hidden && location.hash === '#admin'
+               && ['keys-table', 'users-table', 'audit-table']
+                    .every(id => document.getElementById(id).getAttribute('aria-busy') === 'false');",
+        )
+        .await;
+    }
+
+    /// Creates an API key through the form; returns the key shown once.
+    async fn create_key(&self, name: &str, scopes: &[&str]) -> String {
+        self.by_testid("key-name")
+            .await
+            .send_keys(name)
+            .await
+            .expect("type the key's name");
+        for scope in scopes {
+            self.click(&format!("scope-{scope}")).await;
+        }
+        self.click("key-submit").await;
+        let key = self
+            .wait_js(
+                "the new key, shown once",
+                "const b = document.querySelector(\"[data-testid='new-api-key']\");
+                 return b && !b.hidden && document.querySelector(\"[data-testid='new-api-key-value']\").textContent;",
+            )
+            .await;
+        // The success toast sits over the list's last column: closed, as a user would.
+        self.dismiss_toasts().await;
+        key.as_str().expect("the key's text").to_owned()
+    }
+
+    /// Waits for the audit table to list `event` (and the list to be idle).
+    async fn wait_audit_event(&self, event: &str) {
+        self.wait_js(
+            &format!("{event} in the audit trail"),
+            &format!(
+                "return document.getElementById('audit-table').getAttribute('aria-busy') === 'false'
+                   && !!document.querySelector(\"[data-testid='audit-row'][data-event='{event}']\")"
+            ),
+        )
+        .await;
+    }
+
+    /// The label the audit table shows for `event` (its first row of that event).
+    async fn audit_label(&self, event: &str) -> Value {
+        self.js(&format!(
+            "return document.querySelector(\"[data-testid='audit-row'][data-event='{event}'] [data-testid='audit-event-label']\")?.innerText ?? null"
+        ))
+        .await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_creates_a_key_shows_it_once_and_revokes_it() {
+    let ui = Ui::start().await;
+    ui.open("").await;
+    // Local mode: the badge with its explanation instead of a name and a sign-out button.
+    ui.wait_js(
+        "the local mode badge",
+        "return !document.querySelector(\"[data-testid='local-mode']\").hidden",
+    )
+    .await;
+    let header = ui
+        .js("const b = document.querySelector(\"[data-testid='local-mode']\");
+             return {text: b.innerText, tip: b.dataset.tip,
+                     user: document.querySelector(\"[data-testid='user-box']\").hidden,
+                     signOut: document.querySelector(\"[data-testid='sign-out']\").checkVisibility()}")
+        .await;
+    assert_eq!(header["text"], "Local mode — this machine only", "{header}");
+    assert!(
+        header["tip"].as_str().unwrap().contains("Nobody signs in"),
+        "{header}"
+    );
+    assert_eq!(header["user"], true, "no user box in local mode: {header}");
+    assert_eq!(
+        header["signOut"], false,
+        "no sign-out in local mode: {header}"
+    );
+
+    ui.open_admin().await;
+    assert_eq!(
+        ui.js("return document.getElementById('leads-section').hidden")
+            .await,
+        true,
+        "the admin page replaces the lead list"
+    );
+    assert!(ui.text("api-keys-body").await.contains("No API keys yet"));
+    assert!(
+        ui.text("users-body")
+            .await
+            .contains("Local mode has no sign-in")
+    );
+    // The form's defaults (team.md §4).
+    let defaults = ui
+        .js("return [document.getElementById('key-rate').value, document.getElementById('key-expiry').value]")
+        .await;
+    assert_eq!(defaults, json!(["60", "90"]));
+
+    // No name: refused in the page, nothing created.
+    ui.click("key-submit").await;
+    ui.wait_js(
+        "a toast asking for a name",
+        "return document.querySelector(\"[data-testid='toast-error']\")?.innerText.includes('Give the key a name')",
+    )
+    .await;
+    ui.dismiss_toasts().await;
+
+    let key = ui
+        .create_key("CRM webhook", &["leads:read", "ingest"])
+        .await;
+    assert!(key.starts_with("hunter_"), "{key}");
+    let warning = ui.text("new-api-key").await;
+    assert!(warning.contains("will not be shown again"), "{warning}");
+    ui.wait_js(
+        "the new key in the list",
+        "return document.querySelectorAll(\"[data-testid='key-row']\").length === 1
+           && document.getElementById('keys-table').getAttribute('aria-busy') === 'false'",
+    )
+    .await;
+    let row = ui
+        .js(
+            "const r = document.querySelector(\"[data-testid='key-row']\");
+             return {id: r.dataset.id, status: r.dataset.status, text: r.innerText,
+                     prefix: r.querySelector(\"[data-testid='key-prefix']\").textContent}",
+        )
+        .await;
+    let id = row["id"].as_str().unwrap().to_owned();
+    let prefix = row["prefix"].as_str().unwrap().to_owned();
+    assert!(key.starts_with(&prefix), "{key} starts with {prefix}");
+    assert!(prefix.len() < key.len() / 2, "the prefix is not the key");
+    assert_eq!(row["status"], "active", "{row}");
+    let text = row["text"].as_str().unwrap();
+    for part in [
+        "CRM webhook",
+        "leads:read",
+        "ingest",
+        "60/min",
+        "never",
+        "Active",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    assert!(!text.contains("scan"), "only the chosen scopes: {text}");
+    // The copy button copies (or at least says it did not).
+    ui.click("copy-api-key").await;
+
+    // Shown once: after a reload the key is nowhere on the page, its prefix is.
+    ui.reload().await;
+    ui.wait_admin().await;
+    ui.wait_js(
+        "the key's row after the reload",
+        "return document.querySelectorAll(\"[data-testid='key-row']\").length === 1",
+    )
+    .await;
+    let page = ui
+        .js("return {html: document.documentElement.outerHTML, text: document.body.innerText,
+                     stored: JSON.stringify({...localStorage}) + JSON.stringify({...sessionStorage}),
+                     box: document.querySelector(\"[data-testid='new-api-key']\").hidden}")
+        .await;
+    assert_eq!(
+        page["box"], true,
+        "the new-key box is gone: {}",
+        page["text"]
+    );
+    assert!(
+        !page["html"].as_str().unwrap().contains(&key),
+        "the key is not on the page after a reload"
+    );
+    assert!(
+        !page["stored"].as_str().unwrap().contains(&key),
+        "nor in the browser's storage"
+    );
+    assert!(page["text"].as_str().unwrap().contains(&prefix));
+
+    // Revoke, with a confirmation first; cancel keeps the key.
+    ui.click(&format!("revoke-{id}")).await;
+    ui.wait_js(
+        "the confirmation",
+        "return document.querySelector(\"[data-testid='confirm-dialog']\").open",
+    )
+    .await;
+    let question = ui.text("confirm-dialog").await;
+    assert!(question.contains("Revoke “CRM webhook”?"), "{question}");
+    ui.click("confirm-cancel").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        ui.js("return document.querySelector(\"[data-testid='key-row']\").dataset.status")
+            .await,
+        "active"
+    );
+    ui.click(&format!("revoke-{id}")).await;
+    ui.wait_js(
+        "the confirmation again",
+        "return document.querySelector(\"[data-testid='confirm-dialog']\").open",
+    )
+    .await;
+    ui.click("confirm-ok").await;
+    ui.wait_js(
+        "the key shown as revoked",
+        "const r = document.querySelector(\"[data-testid='key-row']\");
+         return r && r.dataset.status === 'revoked'
+           && document.getElementById('keys-table').getAttribute('aria-busy') === 'false'",
+    )
+    .await;
+    let row = ui
+        .js("return document.querySelector(\"[data-testid='key-row']\").innerText")
+        .await;
+    assert!(row.as_str().unwrap().contains("Revoked"), "{row}");
+    assert_eq!(
+        ui.js(&format!(
+            "return document.querySelectorAll(\"[data-testid='revoke-{id}']\").length"
+        ))
+        .await,
+        0,
+        "no revoke button on a revoked key"
+    );
+
+    // The audit trail, with readable labels.
+    ui.wait_audit_event("api_key.created").await;
+    ui.wait_audit_event("api_key.revoked").await;
+    assert_eq!(ui.audit_label("api_key.created").await, "API key created");
+    assert_eq!(ui.audit_label("api_key.revoked").await, "API key revoked");
+    let first = ui
+        .js("return document.querySelector(\"[data-testid='audit-row']\").innerText")
+        .await;
+    let first = first.as_str().unwrap();
+    assert!(first.contains("API key revoked"), "newest first: {first}");
+    assert!(first.contains("This machine (local mode)"), "{first}");
+    assert!(first.contains("CRM webhook"), "the key by name: {first}");
+    assert!(first.contains("Success"), "{first}");
+    // The filter asks the server for one event.
+    ui.select("audit-event", "api_key.created").await;
+    ui.wait_js(
+        "only api_key.created",
+        "const rows = [...document.querySelectorAll(\"[data-testid='audit-row']\")];
+         return document.getElementById('audit-table').getAttribute('aria-busy') === 'false'
+           && rows.length === 1 && rows[0].dataset.event === 'api_key.created'",
+    )
+    .await;
+    assert_eq!(ui.text("audit-summary").await, "1 event");
+    assert_eq!(ui.text("audit-page-of").await, "Page 1 of 1");
+    let options = ui
+        .js("return [...document.querySelectorAll('#audit-event option')].map(o => o.textContent)")
+        .await;
+    assert_eq!(options.as_array().unwrap().len(), 13, "{options}");
+    assert!(
+        options.as_array().unwrap().contains(&json!("Signed in")),
+        "{options}"
+    );
+
+    // Every control of the admin page has a name and a tab stop.
+    let unlabeled = ui
+        .js(
+            "return [...document.querySelectorAll('#admin-page input, #admin-page select, #admin-page button, #admin-page a[href]')]
+              .filter(e => !e.closest('[hidden]'))
+              .filter(e => {
+                const name = (e.labels && e.labels.length ? e.labels[0].innerText : '')
+                  || e.getAttribute('aria-label') || e.innerText || e.title || '';
+                return !name.trim() || e.tabIndex < 0;
+              })
+              .map(e => e.outerHTML.slice(0, 80))",
+        )
+        .await;
+    assert_eq!(unlabeled, json!([]), "controls without a name or tab stop");
+    ui.fit_window(1366, 900).await;
+    ui.screenshot("admin.png").await;
+
+    // Back to the leads.
+    ui.click("close-admin").await;
+    ui.wait_js(
+        "the lead list again",
+        "return !document.getElementById('leads-section').hidden
+           && document.getElementById('admin-page').hidden",
+    )
+    .await;
+    ui.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_in_turkish_has_no_english_left() {
+    let ui = Ui::start_with_lang("tr-TR").await;
+    ui.open("").await;
+    ui.wait_lang("tr").await;
+    let badge = ui.text("local-mode").await;
+    assert_eq!(badge, "Yerel kip — yalnızca bu bilgisayar");
+    ui.open_admin().await;
+    assert_eq!(ui.text("open-admin").await, "Yönetim");
+
+    // A key, revoked, and a second one still active: every state of the list, and events.
+    let key = ui
+        .create_key("CRM entegrasyonu", &["leads:read", "scan"])
+        .await;
+    assert!(key.starts_with("hunter_"));
+    ui.wait_js(
+        "the key in the list",
+        "return document.querySelectorAll(\"[data-testid='key-row']\").length === 1",
+    )
+    .await;
+    let id = ui
+        .js("return document.querySelector(\"[data-testid='key-row']\").dataset.id")
+        .await;
+    ui.click(&format!("revoke-{}", id.as_str().unwrap())).await;
+    ui.wait_js(
+        "the confirmation",
+        "return document.querySelector(\"[data-testid='confirm-dialog']\").open",
+    )
+    .await;
+    let report = ui
+        .js(&format!("return (() => {{ {ENGLISH_CHECK} }})()"))
+        .await;
+    let found: Vec<String> = serde_json::from_value(report["found"].clone()).unwrap();
+    assert!(
+        found.is_empty(),
+        "English in the Turkish confirmation:\n{}",
+        found.join("\n")
+    );
+    ui.click("confirm-ok").await;
+    ui.wait_js(
+        "the key revoked",
+        "return document.querySelector(\"[data-testid='key-row']\")?.dataset.status === 'revoked'",
+    )
+    .await;
+    ui.dismiss_toasts().await;
+    ui.create_key("Webhook betiği", &["ingest"]).await;
+    ui.wait_audit_event("api_key.revoked").await;
+    ui.wait_js(
+        "two keys and three events",
+        "return document.querySelectorAll(\"[data-testid='key-row']\").length === 2
+           && document.querySelectorAll(\"[data-testid='audit-row']\").length === 3
+           && ['keys-table', 'audit-table'].every(id => document.getElementById(id).getAttribute('aria-busy') === 'false')",
+    )
+    .await;
+    assert_eq!(
+        ui.audit_label("api_key.created").await,
+        "API anahtarı oluşturuldu"
+    );
+    assert_eq!(
+        ui.audit_label("api_key.revoked").await,
+        "API anahtarı iptal edildi"
+    );
+    let row = ui
+        .js("return document.querySelector(\"[data-testid='key-row'][data-status='revoked']\").innerText")
+        .await;
+    assert!(row.as_str().unwrap().contains("İptal edildi"), "{row}");
+    assert!(row.as_str().unwrap().contains("60/dk"), "{row}");
+
+    let report = ui
+        .js(&format!("return (() => {{ {ENGLISH_CHECK} }})()"))
+        .await;
+    eprintln!(
+        "checked {} texts of the admin page against {} English words",
+        report["checked"], report["english"]
+    );
+    assert!(report["checked"].as_u64().unwrap() > 100, "{report}");
+    let found: Vec<String> = serde_json::from_value(report["found"].clone()).unwrap();
+    assert!(
+        found.is_empty(),
+        "English on the Turkish admin page:\n{}",
+        found.join("\n")
+    );
+    ui.screenshot("admin-tr.png").await;
+
+    // The check sees English on the same page in English; the switch redraws the lists.
+    ui.click("lang-en").await;
+    ui.wait_js(
+        "the English audit labels",
+        "return document.querySelector(\"[data-testid='audit-event-label']\")?.innerText === 'API key created'",
+    )
+    .await;
+    let report = ui
+        .js(&format!("return (() => {{ {ENGLISH_CHECK} }})()"))
+        .await;
+    assert!(
+        report["found"].as_array().unwrap().len() > 20,
+        "the check finds English on the English admin page: {report}"
+    );
+    ui.finish().await;
+}
+
+impl Ui {
+    /// Waits until `/auth/login` sends browsers on to the identity provider (discovery runs in
+    /// the background; 503 until then).
+    async fn wait_sign_in_ready(&self) {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .expect("HTTP client");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let login = http
+                .get(format!("{}/auth/login", self.base))
+                .send()
+                .await
+                .expect("GET /auth/login");
+            if login.status() == reqwest::StatusCode::FOUND {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the identity provider was never discovered: {}",
+                login.status()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The status of `GET path` fetched by the page itself (with its cookies).
+    async fn fetch_status(&self, path: &str) -> Value {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0], {headers: {Accept: 'application/json'}})
+                   .then(r => done(r.status), e => done(String(e)));",
+                vec![json!(path)],
+            )
+            .await
+            .expect("fetch from the page")
+    }
+}
+
+/// Hunter in Entra mode against `idp`, its public URL its own address.
+async fn entra_ui(idp: &FakeIdp, mode: &str) -> Ui {
+    let authority = idp.authority();
+    Ui::start_at(
+        |base| {
+            idp.register_client(IdpClient {
+                client_id: "hunter-browser".to_owned(),
+                redirect_uris: vec![format!("{base}/auth/callback")],
+                post_logout_redirect_uris: vec![format!("{base}/")],
+                credential: IdpCredential::Secret("browser-test-secret".to_owned()),
+            });
+            owned(&[
+                ("HUNTER_AUTH_MODE", "entra"),
+                ("HUNTER_AUTH_PUBLIC_URL", base),
+                ("HUNTER_AUTH_AUTHORITY_URL", authority.as_str()),
+                ("HUNTER_AUTH_TENANT_ID", FakeIdp::TENANT),
+                ("HUNTER_AUTH_CLIENT_ID", "hunter-browser"),
+                ("HUNTER_AUTH_CLIENT_SECRET", "browser-test-secret"),
+                ("HUNTER_AUTH_RESPONSE_MODE", mode),
+            ])
+        },
+        "en-US",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_out_browser_signs_in_with_microsoft_and_comes_back() {
+    for (mode, role) in [("form_post", "Hunter.User"), ("query", "Hunter.Admin")] {
+        let idp = FakeIdp::start().await;
+        idp.sign_in_as(Some(IdpUser::member("oid-ayse", "Ayşe Yılmaz", &[role])));
+        let ui = entra_ui(&idp, mode).await;
+        ui.wait_sign_in_ready().await;
+
+        // Signed out: through the identity provider and back to the same view.
+        ui.client
+            .goto(&format!("{}/?segment=Migration", ui.base))
+            .await
+            .expect("open the UI");
+        ui.wait_js(
+            &format!("the signed-in page ({mode})"),
+            "return location.pathname === '/' && location.search === '?segment=Migration'
+               && document.querySelector(\"[data-testid='user-name']\")?.innerText === 'Ayşe Yılmaz'
+               && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'",
+        )
+        .await;
+        let admin = role == "Hunter.Admin";
+        let header = ui
+            .js("return {role: document.querySelector(\"[data-testid='user-role']\").innerText,
+                         admin: !document.querySelector(\"[data-testid='open-admin']\").hidden,
+                         local: !document.querySelector(\"[data-testid='local-mode']\").hidden,
+                         signOut: document.querySelector(\"[data-testid='sign-out']\").checkVisibility(),
+                         segment: document.getElementById('f-segment').value}")
+            .await;
+        assert_eq!(
+            header,
+            json!({"role": if admin { "Admin" } else { "User" }, "admin": admin,
+                   "local": false, "signOut": true, "segment": "Migration"}),
+            "{mode}"
+        );
+        assert_eq!(ui.fetch_status("/api/me").await, 200, "{mode}");
+        let requests = idp.requests();
+        assert!(
+            requests
+                .iter()
+                .any(|r| r.param("response_mode") == Some(mode)),
+            "the browser went through the identity provider in {mode}"
+        );
+        if admin {
+            ui.open_admin().await;
+            let me = ui
+                .js("return document.querySelector(\"[data-testid='user-row']\").innerText")
+                .await;
+            assert!(me.as_str().unwrap().contains("Ayşe Yılmaz"), "{me}");
+            assert!(me.as_str().unwrap().contains("you"), "{me}");
+            // Nobody disables themselves (the server answers 409 too).
+            let own = ui
+                .js("const b = document.querySelector(\"[data-testid='user-row'] [data-testid^='disable-']\");
+                     return {disabled: b.disabled, tip: b.closest('td').dataset.tip}")
+                .await;
+            assert_eq!(own["disabled"], true, "{own}");
+            assert!(
+                own["tip"]
+                    .as_str()
+                    .unwrap()
+                    .contains("cannot disable yourself"),
+                "{own}"
+            );
+            ui.wait_audit_event("login.success").await;
+            assert_eq!(ui.audit_label("login.success").await, "Signed in");
+        } else {
+            // A member without the Admin role: no admin page, even by its address.
+            ui.client
+                .goto(&format!("{}/#admin", ui.base))
+                .await
+                .expect("open #admin");
+            ui.wait_js(
+                "the lead list instead of the admin page",
+                "return document.getElementById('leads-table').getAttribute('aria-busy') === 'false'
+                   && document.getElementById('admin-page').hidden",
+            )
+            .await;
+            let toast = ui
+                .wait_js(
+                    "the not-allowed toast",
+                    "return document.querySelector(\"[data-testid='toast-error']\")?.innerText",
+                )
+                .await;
+            assert!(
+                toast.as_str().unwrap().contains("You do not have the role"),
+                "{toast}"
+            );
+            // The admin API answers 403 to this member.
+            assert_eq!(ui.fetch_status("/api/admin/audit").await, 403);
+            ui.dismiss_toasts().await;
+        }
+
+        // Sign out: the session ends at Hunter and at the identity provider, back at `/`,
+        // where the page says so instead of signing in again.
+        ui.click("sign-out").await;
+        ui.wait_js(
+            &format!("the signed-out page ({mode})"),
+            "return location.pathname === '/' && location.search === ''
+               && !document.querySelector(\"[data-testid='signed-out']\").hidden",
+        )
+        .await;
+        assert_eq!(ui.fetch_status("/api/me").await, 401, "{mode}");
+        assert!(!idp.logouts().is_empty(), "the sign-out reached the IdP");
+        let gate = ui.text("signed-out").await;
+        assert!(gate.contains("You are signed out"), "{gate}");
+        assert!(gate.contains("Sign in with Microsoft"), "{gate}");
+        ui.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_disables_and_enables_a_team_member() {
+    let idp = FakeIdp::start().await;
+    let ui = entra_ui(&idp, "query").await;
+    ui.wait_sign_in_ready().await;
+    let signed_in = |name: &str| {
+        format!(
+            "return document.querySelector(\"[data-testid='user-name']\")?.innerText === '{name}'
+               && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'"
+        )
+    };
+
+    // Mehmet signs in once (a member), then signs out; Ayşe, an admin, signs in from the
+    // signed-out page's button.
+    idp.sign_in_as(Some(IdpUser::member(
+        "oid-mehmet",
+        "Mehmet Öztürk",
+        &["Hunter.User"],
+    )));
+    ui.client.goto(&ui.base).await.expect("open the UI");
+    ui.wait_js("Mehmet signed in", &signed_in("Mehmet Öztürk"))
+        .await;
+    ui.click("sign-out").await;
+    ui.wait_js(
+        "the signed-out page",
+        "return !document.querySelector(\"[data-testid='signed-out']\").hidden",
+    )
+    .await;
+    idp.sign_in_as(Some(IdpUser::member(
+        "oid-ayse",
+        "Ayşe Yılmaz",
+        &["Hunter.Admin"],
+    )));
+    ui.click("sign-in").await;
+    ui.wait_js("Ayşe signed in", &signed_in("Ayşe Yılmaz"))
+        .await;
+    ui.open_admin().await;
+    ui.wait_js(
+        "both members",
+        "return document.querySelectorAll(\"[data-testid='user-row']\").length === 2",
+    )
+    .await;
+    let mehmet = ui
+        .js(
+            "return [...document.querySelectorAll(\"[data-testid='user-row']\")]
+               .find(r => r.innerText.includes('Mehmet')).dataset.id",
+        )
+        .await;
+    let mehmet = mehmet.as_str().unwrap().to_owned();
+    let status = |id: &str| {
+        format!(
+            "return document.querySelector(\"[data-testid='user-row'][data-id='{id}']\")?.dataset.status"
+        )
+    };
+
+    ui.click(&format!("disable-{mehmet}")).await;
+    ui.wait_js(
+        "the confirmation",
+        "return document.querySelector(\"[data-testid='confirm-dialog']\").open",
+    )
+    .await;
+    assert!(
+        ui.text("confirm-dialog")
+            .await
+            .contains("Disable Mehmet Öztürk?")
+    );
+    ui.click("confirm-ok").await;
+    ui.wait_js(
+        "Mehmet disabled",
+        &format!("{} === 'disabled'", status(&mehmet).trim_end()),
+    )
+    .await;
+    ui.wait_audit_event("user.disabled").await;
+    assert_eq!(ui.audit_label("user.disabled").await, "Member disabled");
+    let row = ui
+        .js("return document.querySelector(\"[data-testid='audit-row'][data-event='user.disabled']\").innerText")
+        .await;
+    assert!(row.as_str().unwrap().contains("Ayşe Yılmaz"), "who: {row}");
+    assert!(
+        row.as_str().unwrap().contains("Mehmet Öztürk"),
+        "whom: {row}"
+    );
+    ui.dismiss_toasts().await;
+
+    ui.click(&format!("enable-{mehmet}")).await;
+    ui.wait_js(
+        "Mehmet enabled",
+        &format!("{} === 'active'", status(&mehmet).trim_end()),
+    )
+    .await;
+    ui.wait_audit_event("user.enabled").await;
+    assert_eq!(ui.audit_label("user.enabled").await, "Member enabled");
     ui.finish().await;
 }

@@ -149,6 +149,13 @@
     if (!response.ok) {
       const envelope = body && body.error;
       const code = (envelope && envelope.code) || String(response.status);
+      // No session (never signed in, or it ended): off to sign in with Microsoft.
+      if (response.status === 401) {
+        needSignIn();
+        throw uiError("auth.signed_out_text", 401, code);
+      }
+      // Signed in, but without the role: a text of ours, in the page's language.
+      if (response.status === 403 && code === "forbidden") throw uiError("error.forbidden", 403, code);
       const message = sentence(envelope && envelope.message);
       if (message) throw new ApiError(message, response.status, code);
       if (STATUS_TEXT.includes(response.status)) throw uiError(`error.${response.status}`, response.status, code);
@@ -161,6 +168,8 @@
   // Toasts
 
   function toast(kind, title, message) {
+    // On the way to the sign-in page: nothing to tell that the next page will not fix.
+    if (leaving) return el("div");
     const box = el("div", {
       class: `toast toast-${kind}`,
       role: kind === "error" ? "alert" : "status",
@@ -185,6 +194,145 @@
     setTimeout(remove, kind === "error" ? 9000 : 5000);
     return box;
   }
+
+
+  // ---------------------------------------------------------------------------------------
+  // Who is signed in (team.md §2): `/api/me` first; a 401 from any call sends the browser to
+  // sign in with Microsoft and back here. A loop guard and the "signed out" page stop the
+  // browser from bouncing: after a sign-out, or when the last trip to sign in came back without
+  // a session, the page says so and offers the button instead of going again.
+
+  const LOGIN_AT_KEY = "hunter.auth.login_at";
+  const SIGNED_OUT_KEY = "hunter.auth.signed_out";
+  const LOGIN_RETRY_MS = 60 * 1000;
+  const ADMIN_ROLE = "Hunter.Admin";
+
+  /** `{mode, user}` of `/api/me`, or null before it answered (or when it could not). */
+  let me = null;
+  /** True once the page is leaving for the sign-in page. */
+  let leaving = false;
+
+  function session(op, key, value) {
+    try {
+      if (op === "get") return sessionStorage.getItem(key);
+      if (op === "set") sessionStorage.setItem(key, value);
+      else sessionStorage.removeItem(key);
+      return true;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  const currentPath = () => `${location.pathname}${location.search}`;
+  const signInHref = () => `/auth/login?return_to=${encodeURIComponent(currentPath())}`;
+
+  function needSignIn() {
+    if (leaving) return;
+    const signedOut = session("get", SIGNED_OUT_KEY) === "1";
+    const last = Number(session("get", LOGIN_AT_KEY)) || 0;
+    const recent = Date.now() - last < LOGIN_RETRY_MS;
+    // Without sessionStorage there is no loop guard: the button, never an automatic trip.
+    const remembered = session("set", LOGIN_AT_KEY, String(Date.now()));
+    if (signedOut || recent || !remembered) {
+      showGate(signedOut ? "signed_out" : "failed");
+      return;
+    }
+    leaving = true;
+    location.assign(signInHref());
+  }
+
+  /** The page for a browser without a session: the work areas hidden, one button. */
+  function showGate(kind) {
+    const gate = $("signed-out");
+    I18n.bind($("gate-title"), `auth.${kind}_title`);
+    I18n.bind($("gate-text"), `auth.${kind}_text`);
+    $("sign-in").href = signInHref();
+    gate.hidden = false;
+    gate.dataset.kind = kind;
+    for (const id of ["work-panels", "leads-section", "kpis", "admin-page", "app-footer"]) $(id).hidden = true;
+    $("user-box").hidden = true;
+    $("open-admin").hidden = true;
+  }
+
+  $("sign-in").addEventListener("click", () => {
+    session("remove", SIGNED_OUT_KEY);
+    session("set", LOGIN_AT_KEY, String(Date.now()));
+    $("sign-in").href = signInHref();
+  });
+
+  $("sign-out-form").addEventListener("submit", () => {
+    // Back at `/` after Microsoft's sign-out: the "signed out" page, not a new sign-in.
+    session("set", SIGNED_OUT_KEY, "1");
+    session("remove", LOGIN_AT_KEY);
+  });
+
+  const isAdmin = () => !!me && (me.mode === "local"
+    || (Array.isArray(me.user && me.user.roles) && me.user.roles.includes(ADMIN_ROLE)));
+
+  /** Asks who is signed in; false when the page cannot go on (no session). */
+  async function loadMe() {
+    try {
+      me = await api("/api/me");
+    } catch (e) {
+      if (e && e.status === 401) return false;
+      // An older server or a hiccup: the lead pages still work, without the admin page.
+      me = null;
+      return true;
+    }
+    session("remove", LOGIN_AT_KEY);
+    session("remove", SIGNED_OUT_KEY);
+    renderMe();
+    return true;
+  }
+
+  function renderMe() {
+    const local = !!me && me.mode === "local";
+    $("local-mode").hidden = !local;
+    $("user-box").hidden = !me || local;
+    $("open-admin").hidden = !isAdmin();
+    if (me && !local) {
+      const user = me.user || {};
+      const name = $("user-name");
+      name.textContent = user.name || user.email || user.id || "";
+      if (user.email) name.title = user.email;
+      const admin = isAdmin();
+      const role = $("user-role");
+      role.className = `badge role-badge ${admin ? "role-admin" : "role-user"}`;
+      role.tabIndex = 0;
+      I18n.bind(role, admin ? "auth.role_admin" : "auth.role_user");
+      I18n.bind(role, admin ? "auth.role_admin_tip" : "auth.role_user_tip", null, "Tip");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Views: the leads (the default) or the admin page (`#admin`, admins only).
+
+  const ADMIN_HASH = "#admin";
+  let adminShown = false;
+
+  function route() {
+    if (!$("signed-out").hidden) return;
+    const wantAdmin = location.hash === ADMIN_HASH && isAdmin() && !!window.HunterAdmin;
+    for (const id of ["work-panels", "leads-section", "kpis", "app-footer"]) $(id).hidden = wantAdmin;
+    $("admin-page").hidden = !wantAdmin;
+    $("open-admin").classList.toggle("is-current", wantAdmin);
+    if (wantAdmin) $("open-admin").setAttribute("aria-current", "page");
+    else $("open-admin").removeAttribute("aria-current");
+    if (wantAdmin !== adminShown) window.scrollTo(0, 0);
+    if (wantAdmin && !adminShown) window.HunterAdmin.show();
+    if (!wantAdmin && adminShown && window.HunterAdmin) window.HunterAdmin.hide();
+    adminShown = wantAdmin;
+    if (location.hash === ADMIN_HASH && me && !isAdmin()) {
+      history.replaceState(null, "", currentPath());
+      toast("error", T("error.forbidden_title"), T("error.forbidden"));
+    }
+  }
+
+  $("close-admin").addEventListener("click", (e) => {
+    e.preventDefault();
+    history.pushState(null, "", currentPath());
+    route();
+  });
 
   // ---------------------------------------------------------------------------------------
   // Tooltips (hover and keyboard focus; native `title` is invisible to keyboard users)
@@ -1206,6 +1354,7 @@
   // Start
 
   function openFromHash() {
+    route();
     const m = /^#lead\/(.+)$/.exec(location.hash);
     if (m) openBreakdown(decodeURIComponent(m[1]));
   }
@@ -1213,6 +1362,7 @@
   window.addEventListener("popstate", () => {
     readState();
     refresh();
+    route();
   });
   window.addEventListener("hashchange", openFromHash);
 
@@ -1251,10 +1401,29 @@
     }
   });
 
-  readState();
-  refresh();
-  loadKpis();
-  loadConfig();
-  resumeJob();
-  openFromHash();
+  // For admin.js: the same helpers, the same API client, the same toasts.
+  window.HunterApp = {
+    $, el, tx, T, api, toast, textNodes, errText, sentence, setBusy, uiError, ApiError,
+    get me() {
+      return me;
+    },
+    isAdmin,
+  };
+
+  async function start() {
+    readState();
+    syncForm();
+    updateExportLinks();
+    renderHead();
+    if (!(await loadMe())) return;
+    refresh();
+    loadKpis();
+    loadConfig();
+    resumeJob();
+    openFromHash();
+  }
+
+  // After every deferred script (admin.js) has run.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
 })();
