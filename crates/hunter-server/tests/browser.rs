@@ -1403,7 +1403,7 @@ async fn the_referral_column_follows_the_company_and_the_sync_button_needs_partn
 /// options of visible selects, the document title) with the English words found in them.
 /// Machine text is skipped: `<code>` and `translate="no"` (domains, company names, DNS
 /// records, ids), domain names and e-mail addresses anywhere, and the provider code the
-/// server writes into a reason ("Sağlayıcı: Local").
+/// server names in a reason ("Sağlayıcı: M365"), a brand.
 const ENGLISH_CHECK: &str = r#"
   const M = window.HunterI18n.MESSAGES;
   const values = (m) => Object.values(m).flatMap(v => typeof v === 'string' ? [v] : Object.values(v));

@@ -266,7 +266,9 @@
     session("remove", LOGIN_AT_KEY);
   });
 
+  // The server says (`admin`), since HUNTER_AUTH_ADMIN_ROLE may name another role.
   const isAdmin = () => !!me && (me.mode === "local"
+    || (me.user && me.user.admin === true)
     || (Array.isArray(me.user && me.user.roles) && me.user.roles.includes(ADMIN_ROLE)));
 
   /** Asks who is signed in; false when the page cannot go on (no session). */

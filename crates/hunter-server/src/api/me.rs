@@ -22,6 +22,8 @@ pub struct MeUser {
     pub name: String,
     pub email: Option<String>,
     pub roles: Vec<String>,
+    /// Holds the admin role (`HUNTER_AUTH_ADMIN_ROLE`); always true in local mode.
+    pub admin: bool,
 }
 
 /// The signed-in person (in local mode: `local`, an admin).
@@ -45,6 +47,7 @@ pub async fn me(
             name: user.name,
             email: user.email,
             roles: user.roles,
+            admin: user.admin,
         },
         // Only sessions reach this route in Entra mode (the access table); local is the rest.
         Principal::Local | Principal::ApiKey { .. } => MeUser {
@@ -52,6 +55,7 @@ pub async fn me(
             name: "local".to_owned(),
             email: None,
             roles: vec!["Hunter.Admin".to_owned()],
+            admin: true,
         },
     };
     Ok(Json(MeView { mode, user }))

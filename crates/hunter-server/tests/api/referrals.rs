@@ -192,6 +192,12 @@ async fn the_sync_endpoint_answers_each_case_of_the_contract() {
         assert_eq!(job["kind"], "referral_sync", "{job:#}");
         assert_eq!(job["status"], "completed", "{job:#}");
         assert_eq!(job["result"]["total_fetched"], 2, "{job:#}");
+        // Every sync asked for is in the audit trail (the one before sign-in too), by the
+        // local principal.
+        let audit = json(server.get("/api/admin/audit?event=referrals.synced").await, 200).await;
+        assert_eq!(audit["total"], 3, "{audit:#}");
+        assert_eq!(audit["events"][0]["actor"], "local");
+        assert_eq!(audit["events"][0]["details"]["force"], true);
 
         // A run in progress (here: started by another process) refuses a second one.
         let store = Store::connect(&db.url).await.unwrap();

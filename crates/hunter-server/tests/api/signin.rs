@@ -416,6 +416,33 @@ async fn a_disabled_member_cannot_sign_in_and_rotated_keys_are_picked_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_file_credential_signs_in() {
+    let dns = DnsServer::start(&zones(&[])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb {
+        url: format!("sqlite://{}", dir.path().join("hunter.db").display()),
+    };
+    let secret = dir.path().join("entra-secret");
+    // Secret stores often end the file with a newline; it is trimmed.
+    std::fs::write(&secret, format!("{CLIENT_SECRET}\n")).unwrap();
+    let secret = secret.display().to_string();
+    let idp = FakeIdp::start().await;
+    idp.sign_in_as(Some(IdpUser::member("oid-file", "Dosya", &["Hunter.User"])));
+    let server = entra_server(
+        &db,
+        dns.addr(),
+        &idp,
+        &[("HUNTER_AUTH_CLIENT_SECRET_FILE", secret.as_str())],
+    )
+    .await;
+    wait_discovered(&server).await;
+    let session = session_of(sign_in(&server, "/").await, "/").await;
+    assert_eq!(me(&server, &session).await.status(), 200);
+    server.stop().await;
+    dns.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_credential_signs_in_and_a_down_idp_answers_503_until_it_is_back() {
     let dns = DnsServer::start(&zones(&[])).await;
     let addr = dns.addr();

@@ -130,6 +130,7 @@ async fn local_mode_answers_this_machine_only_and_acts_as_admin() {
         let me = json(server.get("/api/me").await, 200).await;
         assert_eq!(me["mode"], "local");
         assert_eq!(me["user"]["id"], "local");
+        assert_eq!(me["user"]["admin"], true);
 
         // DNS rebinding: a page on evil.example resolving to 127.0.0.1.
         let rebound = server
@@ -167,6 +168,36 @@ async fn local_mode_answers_this_machine_only_and_acts_as_admin() {
         )
         .await;
         assert!(key["key"].as_str().unwrap().starts_with("hunter_"));
+
+        // What the host does is audited as `local`.
+        let bulk = server
+            .post_json(
+                "/api/scan/bulk",
+                &json!({"domains": ["contoso.com", "fabrikam.com"]}),
+            )
+            .await;
+        assert_eq!(bulk.status(), 202);
+        let upload = server
+            .upload("/api/ingest/file", "firms.csv", b"domain\ncontoso.com\n")
+            .await;
+        assert_eq!(upload.status(), 202);
+        let audit = json(server.get("/api/admin/audit").await, 200).await;
+        let events: Vec<(&str, &str)> = audit["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["event"].as_str().unwrap(), e["actor"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                ("file.imported", "local"),
+                ("scan.bulk", "local"),
+                ("api_key.created", "local")
+            ]
+        );
+        assert_eq!(audit["events"][0]["details"]["file_name"], "firms.csv");
+        assert_eq!(audit["events"][1]["details"]["domains"], 2);
         server.stop().await;
     })
     .await;
@@ -227,6 +258,7 @@ async fn entra_mode_refuses_callers_without_a_credential_or_the_right() {
         assert_eq!(me["mode"], "entra");
         assert_eq!(me["user"]["name"], "Person user-1");
         assert_eq!(me["user"]["roles"], json!(["Hunter.User"]));
+        assert_eq!(me["user"]["admin"], false);
         for path in [
             "/api/admin/users",
             "/api/admin/api-keys",
