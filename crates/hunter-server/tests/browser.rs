@@ -2627,3 +2627,55 @@ async fn an_admin_disables_and_enables_a_team_member() {
     assert_eq!(ui.audit_label("user.enabled").await, "Member enabled");
     ui.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_after_the_session_ended_goes_to_sign_in_instead_of_saving_the_error() {
+    let idp = FakeIdp::start().await;
+    idp.sign_in_as(Some(IdpUser::member(
+        "oid-ece",
+        "Ece Kaya",
+        &["Hunter.User"],
+    )));
+    let ui = entra_ui(&idp, "query").await;
+    ui.wait_sign_in_ready().await;
+    ui.client
+        .goto(&format!("{}/?segment=Migration", ui.base))
+        .await
+        .expect("open the UI");
+    ui.wait_js(
+        "the signed-in page",
+        "return document.querySelector(\"[data-testid='user-name']\")?.innerText === 'Ece Kaya'
+           && document.getElementById('leads-table').getAttribute('aria-busy') === 'false'",
+    )
+    .await;
+    let codes = idp.codes_issued();
+
+    // The session ends on the server (idle timeout, an admin, another tab's sign-out).
+    let db = format!("sqlite://{}", ui.dir.path().join("hunter.db").display());
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db)
+        .await
+        .expect("the test database");
+    sqlx::query("UPDATE sessions SET revoked_at = '2026-01-01T00:00:00.000000Z'")
+        .execute(&pool)
+        .await
+        .expect("end the session");
+    pool.close().await;
+    // The last sign-in is long ago as far as the page's loop guard knows.
+    ui.js("sessionStorage.clear(); return true").await;
+
+    ui.click("export-csv").await;
+    ui.wait_js(
+        "back from signing in again",
+        "return document.querySelector(\"[data-testid='user-name']\")?.innerText === 'Ece Kaya'
+           && location.search === '?segment=Migration'",
+    )
+    .await;
+    assert_eq!(
+        idp.codes_issued(),
+        codes + 1,
+        "the export went through sign-in"
+    );
+    assert_eq!(ui.fetch_status("/api/me").await, 200);
+    ui.finish().await;
+}

@@ -803,6 +803,23 @@
     $("export-xlsx").href = `/api/leads/export?format=xlsx&${qs}`;
   }
 
+  // A download is a plain navigation, so the page would never see its 401: with sign-in on,
+  // the session is checked first, and an ended one goes to sign-in (through `api`) instead of
+  // saving the error as a file.
+  for (const id of ["export-csv", "export-xlsx"]) {
+    $(id).addEventListener("click", async (e) => {
+      if (!me || me.mode !== "entra") return;
+      e.preventDefault();
+      const href = e.currentTarget.href;
+      try {
+        await api("/api/me");
+      } catch (_) {
+        return;
+      }
+      window.location.href = href;
+    });
+  }
+
   /** After any change of the view: store it, update the form, links and headers, reload. */
   function refresh() {
     saveState();
