@@ -244,7 +244,8 @@ async fn a_full_run_logs_no_secret_it_handled() {
         .unwrap();
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("signed in"), "the run was logged:\n{text}");
-    let secret_part = key.rsplit('_').next().unwrap().to_owned();
+    // `hunter_` + 12-character id + `_` + the 43-character secret (which may hold `_` itself).
+    let secret_part = key["hunter_".len() + 13..][..43].to_owned();
     for (what, secret) in [
         ("the client secret", CLIENT_SECRET),
         ("the authorization code", code.as_str()),
