@@ -269,30 +269,33 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     }
 }
 
-/// Writes an audit event in the background: for refusals (not worth a write before answering)
-/// and for exports, audited when their stream ends.
-pub fn audit(store: &Store, event: AuditEntry) {
+/// Writes an audit event; a failed write is logged, never turned into a failed request.
+pub async fn record(store: &Store, entry: AuditEntry) {
+    let written = store
+        .record_audit(&NewAuditEvent {
+            event: entry.event,
+            actor: &entry.actor,
+            outcome: entry.outcome,
+            target: entry.target.as_deref(),
+            request_id: entry.meta.request_id.as_deref(),
+            ip: entry.meta.ip.as_deref(),
+            details: entry.details,
+        })
+        .await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e, event = entry.event, "audit event not written");
+    }
+}
+
+/// [`record`] in the background: for refusals (not worth a write before answering) and for
+/// exports, audited when their stream ends.
+pub fn audit(store: &Store, entry: AuditEntry) {
     let store = store.clone();
-    tokio::spawn(async move {
-        let written = store
-            .record_audit(&NewAuditEvent {
-                event: event.event,
-                actor: &event.actor,
-                outcome: event.outcome,
-                target: event.target.as_deref(),
-                request_id: event.meta.request_id.as_deref(),
-                ip: event.meta.ip.as_deref(),
-                details: event.details,
-            })
-            .await;
-        if let Err(e) = written {
-            tracing::warn!(error = %e, event = event.event, "audit event not written");
-        }
-    });
+    tokio::spawn(async move { record(&store, entry).await });
 }
 
 /// Records what `principal` did before the request is answered, so an answered request is
-/// always in the trail; a failed write is logged, never turned into a failed request.
+/// always in the trail.
 pub async fn audit_success(
     store: &Store,
     principal: &Principal,
@@ -301,20 +304,15 @@ pub async fn audit_success(
     target: Option<String>,
     details: serde_json::Value,
 ) {
-    let written = store
-        .record_audit(&NewAuditEvent {
-            event,
-            actor: &principal.actor(),
-            outcome: Outcome::Success,
-            target: target.as_deref(),
-            request_id: meta.request_id.as_deref(),
-            ip: meta.ip.as_deref(),
-            details,
-        })
-        .await;
-    if let Err(e) = written {
-        tracing::warn!(error = %e, event, "audit event not written");
-    }
+    let entry = AuditEntry {
+        event,
+        actor: principal.actor(),
+        outcome: Outcome::Success,
+        target,
+        meta,
+        details,
+    };
+    record(store, entry).await;
 }
 
 #[derive(Debug, Clone)]
@@ -345,7 +343,7 @@ pub fn forbidden() -> ApiError {
     )
 }
 
-fn cross_origin() -> ApiError {
+pub fn cross_origin() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "cross_origin",
@@ -480,6 +478,15 @@ fn origin_host(origin: &str) -> Option<&str> {
         .or_else(|| origin.strip_prefix("https://"))
 }
 
+/// A write sent by another site's page (`team.md` §2): `Sec-Fetch-Site: cross-site`, or an
+/// `Origin` that is not Hunter's public URL.
+pub fn is_foreign(headers: &HeaderMap, public_url: &str) -> bool {
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .is_some_and(|o| o.as_bytes() != public_url.as_bytes());
+    is_cross_site(headers) || foreign_origin
+}
+
 fn is_cross_site(headers: &HeaderMap) -> bool {
     headers
         .get("sec-fetch-site")
@@ -498,13 +505,8 @@ async fn entra_principal(
     let Some(token) = cookie(headers, entra.cookies.session) else {
         return Err(unauthenticated());
     };
-    if is_write(method) {
-        let foreign_origin = headers
-            .get(header::ORIGIN)
-            .is_some_and(|o| o.as_bytes() != entra.config.public_url.as_bytes());
-        if is_cross_site(headers) || foreign_origin {
-            return Err(cross_origin());
-        }
+    if is_write(method) && is_foreign(headers, &entra.config.public_url) {
+        return Err(cross_origin());
     }
     let session = store
         .active_session(

@@ -16,11 +16,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hunter_core::access::{safe_return_to, sha256_hex};
 use hunter_core::{Lang, mask};
-use hunter_store::{NewAuditEvent, NewSession, Outcome, SignIn};
+use hunter_store::{NewSession, Outcome, SignIn};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::access::{Access, CookieNames, EntraAccess, RequestMeta, cookie};
+use crate::access::{self, Access, AuditEntry, CookieNames, EntraAccess, RequestMeta, cookie};
 use crate::error::ApiError;
 use crate::i18n;
 use oidc::{FlowSecrets, SignInError};
@@ -286,17 +286,8 @@ pub async fn logout(
     let Access::Entra(entra) = &*state.access else {
         return redirect("/");
     };
-    let foreign = headers
-        .get(header::ORIGIN)
-        .is_some_and(|o| o.as_bytes() != entra.config.public_url.as_bytes());
-    if foreign {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross_origin",
-            "requests that change data must come from Hunter's own pages",
-            "veriyi değiştiren istekler yalnızca Hunter'ın kendi sayfalarından gelebilir",
-        )
-        .into_response();
+    if access::is_foreign(&headers, &entra.config.public_url) {
+        return access::cross_origin().into_response();
     }
     if let Some(token) = cookie(&headers, entra.cookies.session) {
         let hash = sha256_hex(token);
@@ -345,21 +336,15 @@ async fn record(
     actor: Option<&str>,
     details: serde_json::Value,
 ) {
-    let written = state
-        .store
-        .record_audit(&NewAuditEvent {
-            event,
-            actor: actor.unwrap_or("anonymous"),
-            outcome,
-            target: None,
-            request_id: meta.request_id.as_deref(),
-            ip: meta.ip.as_deref(),
-            details,
-        })
-        .await;
-    if let Err(e) = written {
-        tracing::warn!(error = %e, event, "audit event not written");
-    }
+    let entry = AuditEntry {
+        event,
+        actor: actor.unwrap_or("anonymous").to_owned(),
+        outcome,
+        target: None,
+        meta: meta.clone(),
+        details,
+    };
+    access::record(&state.store, entry).await;
 }
 
 fn redirect(to: &str) -> Response {
